@@ -1,0 +1,13 @@
+/**
+ * `clearml-agent init`.
+ *
+ * @module
+ */
+
+import type { InitOptions, GlobalOptions } from "./args_types.ts";
+import { NotImplementedError } from "./errors.ts";
+
+/** Run `init`; resolves to the exit code. */
+export function runInitCommand(_global: GlobalOptions, _options: InitOptions): Promise<number> {
+  return Promise.reject(new NotImplementedError("init"));
+}

@@ -1,0 +1,19 @@
+/**
+ * The one place the product version lives. `deno.json`, the compile script and `--version` read it from here.
+ *
+ * @module
+ */
+
+/** The version of this clearml-agent implementation. */
+export const VERSION = "0.1.0";
+
+/** The clearml-agent release whose behaviour and wire protocol this version follows. */
+export const REFERENCE_AGENT_VERSION = "1.9.2";
+
+/** Program name, as the reference prints it. */
+export const PROGRAM_NAME = "clearml-agent";
+
+/** The `--version` line, in the reference's shape. */
+export function versionLine(): string {
+  return `CLEARML-AGENT version ${VERSION}`;
+}
