@@ -50,9 +50,8 @@ export class Logger {
 
   /** A logger that shares this one's level and sink and adds a prefix. */
   child(prefix: string): Logger {
-    const parent = this;
     const child = new Logger({ prefix: this.#prefix + prefix });
-    child.#emitTo = (level, msg) => parent.#emit(level, msg);
+    child.#emitTo = (level, msg) => this.#emit(level, msg);
     return child;
   }
 

@@ -121,7 +121,9 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     });
   });
 
-  const build = addWorkerArgs(addConfigFile(sub("build", "Build a task's environment (or a docker image) without running it")))
+  const build = addWorkerArgs(
+    addConfigFile(sub("build", "Build a task's environment (or a docker image) without running it")),
+  )
     .requiredOption("--id <task>", "task id (or name) to build")
     .option("--target <dir_or_image>", "where to build: a folder, or with --docker an image name")
     .option("--install-globally", "install into the system interpreter instead of a venv", false)

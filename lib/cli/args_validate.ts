@@ -101,10 +101,14 @@ export function validateDaemon(o: DaemonOptions): DaemonOptions {
   if (o.dynamicGpus) {
     if (o.gpus === undefined) throw new UsageError("argument --dynamic-gpus: requires --gpus, e.g. --gpus 0-3");
     if (o.gpus.includes(",") && /\d-\d/.test(o.gpus)) {
-      throw new UsageError(`argument --gpus: "${o.gpus}" mixes ranges and lists; with --dynamic-gpus use 0-3 or 0,1,2,3`);
+      throw new UsageError(
+        `argument --gpus: "${o.gpus}" mixes ranges and lists; with --dynamic-gpus use 0-3 or 0,1,2,3`,
+      );
     }
     const spec = parseGpuSpec(o.gpus);
-    if (spec.kind !== "list") throw new UsageError(`argument --gpus: --dynamic-gpus needs explicit GPU ids, not "${o.gpus}"`);
+    if (spec.kind !== "list") {
+      throw new UsageError(`argument --gpus: --dynamic-gpus needs explicit GPU ids, not "${o.gpus}"`);
+    }
     if (o.queues.length === 0) throw new UsageError("argument --dynamic-gpus: requires --queue name=N ...");
     result.dynamicQueues = o.queues.map(parseDynamicQueue);
     result.queues = result.dynamicQueues.map((q) => q.queue);

@@ -1,13 +1,29 @@
 /**
- * `clearml-agent config`.
+ * `clearml-agent config`: print the effective configuration with every secret masked (`--json` for scripts,
+ * `--show-secrets` to unmask). Never contacts the server.
  *
  * @module
  */
 
 import type { ConfigOptions, GlobalOptions } from "./args_types.ts";
-import { NotImplementedError } from "./errors.ts";
+import { loadConfig } from "../config/load.ts";
+import { maskTree } from "../config/mask.ts";
+import { configPrintout } from "../config/printout.ts";
+import { registerConfigSecrets } from "../config/secrets.ts";
 
 /** Run `config`; resolves to the exit code. */
-export function runConfigCommand(_global: GlobalOptions, _options: ConfigOptions): Promise<number> {
-  return Promise.reject(new NotImplementedError("config"));
+export function runConfigCommand(global: GlobalOptions, options: ConfigOptions): Promise<number> {
+  const loaded = loadConfig({ configFile: global.configFile });
+  const s = loaded.typed.agent.sanitize_config_printout;
+  if (!options.showSecrets) registerConfigSecrets(loaded);
+  const tree = options.showSecrets ? loaded.tree : maskTree(loaded.tree, {
+    hideSecrets: s.hide_secrets,
+    hideSecretsRecursive: s.hide_secrets_recursive,
+    dontHideSecrets: s.dont_hide_secrets,
+    dockerCommands: s.docker_commands,
+    urls: s.urls,
+    dockerExtraKeys: loaded.typed.agent.hide_docker_command_env_vars.extra_keys,
+  });
+  const text = options.json ? JSON.stringify(tree, null, 2) + "\n" : configPrintout(tree, loaded.configFile);
+  return Deno.stdout.write(new TextEncoder().encode(text)).then(() => 0);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { InitOptions, GlobalOptions } from "./args_types.ts";
+import type { GlobalOptions, InitOptions } from "./args_types.ts";
 import { NotImplementedError } from "./errors.ts";
 
 /** Run `init`; resolves to the exit code. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ListOptions, GlobalOptions } from "./args_types.ts";
+import type { GlobalOptions, ListOptions } from "./args_types.ts";
 import { NotImplementedError } from "./errors.ts";
 
 /** Run `list`; resolves to the exit code. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ServerOptions, GlobalOptions } from "./args_types.ts";
+import type { GlobalOptions, ServerOptions } from "./args_types.ts";
 import { NotImplementedError } from "./errors.ts";
 
 /** Run `server`; resolves to the exit code. */

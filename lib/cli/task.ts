@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TaskOptions, GlobalOptions } from "./args_types.ts";
+import type { GlobalOptions, TaskOptions } from "./args_types.ts";
 import { NotImplementedError } from "./errors.ts";
 
 /** Run `task`; resolves to the exit code. */
