@@ -1,5 +1,50 @@
 #!/usr/bin/env bash
 # Start every service the test suite needs on a fresh CI machine. Idempotent: safe to run again on a dev machine.
+#  - a Docker engine (Debian's docker.io, dockerd in the background) and the local test base image
+#    (debootstrap of Debian bookworm with python3, venv, pip and git, imported as $BASE_IMAGE; the rootfs
+#    tarball is cached under $CACHE so a second run on the same machine takes seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "no extra services needed yet"
+
+BASE_IMAGE="${CLEARML_AGENT_TEST_IMAGE:-clearml-agent-test/bookworm-python:1}"
+CACHE="${CLEARML_AGENT_CI_CACHE:-/var/cache/clearml-agent-ci}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+need_apt=()
+command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]}"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  echo "starting dockerd"
+  $SUDO mkdir -p /var/log
+  (nohup $SUDO dockerd >/var/log/clearml-agent-dockerd.log 2>&1 &)
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/clearml-agent-dockerd.log"; exit 1; }
+fi
+echo "docker engine: $(docker version --format '{{.Server.Version}}')"
+
+if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  $SUDO mkdir -p "$CACHE"
+  tarball="$CACHE/bookworm-python.tar"
+  if [ ! -s "$tarball" ]; then
+    echo "building the test base image rootfs with debootstrap (about a minute)"
+    rootfs=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+    $SUDO debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,git,ca-certificates \
+      bookworm "$rootfs" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 \
+      || { echo "debootstrap failed; see $CACHE/debootstrap.log"; exit 1; }
+    $SUDO tar -C "$rootfs" -cf "$tarball.tmp" .
+    $SUDO mv "$tarball.tmp" "$tarball"
+    $SUDO rm -rf "$rootfs"
+  fi
+  docker import "$tarball" "$BASE_IMAGE" >/dev/null
+fi
+echo "test base image: $BASE_IMAGE"
