@@ -25,6 +25,7 @@
  * @module
  */
 
+import { ConfigError } from "./errors.ts";
 import { parseDocument } from "./hocon_parser.ts";
 import { resolveDocument } from "./hocon_resolve.ts";
 import { toPlain } from "./hocon_json.ts";
@@ -61,8 +62,13 @@ function parseTree(text: string, options: HoconOptions, typed: boolean): Record<
     readFile: options.readFile ?? defaultReadFile,
     including: options.filename === undefined ? [] : [options.filename],
   };
-  const root = parseDocument({ name, text }, context, []);
-  return toPlain(resolveDocument(root, options.env ?? defaultEnv), typed) as Record<string, unknown>;
+  try {
+    const root = parseDocument({ name, text }, context, []);
+    return toPlain(resolveDocument(root, options.env ?? defaultEnv), typed) as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigError(`${name}: cannot read the configuration: it is nested too deeply`, { cause: error });
+  }
 }
 
 /** Parses clearml.conf text into a plain JSON-like object; throws `ConfigError` (`file:line:col: ...`). */

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { ConfigError } from "./errors.ts";
 import { Scanner } from "./hocon_scanner.ts";
 import {
   assign,
@@ -126,6 +127,14 @@ class Resolver {
       );
     }
     this.#active.add(c);
+    try {
+      return this.#evaluate(c);
+    } finally {
+      this.#active.delete(c);
+    }
+  }
+
+  #evaluate(c: Concat): Value | undefined {
     const pieces: Piece[] = [];
     for (const part of c.parts) {
       if (part.kind === "str") {
@@ -147,11 +156,20 @@ class Resolver {
     if (result === undefined) {
       result = c.prev === undefined ? undefined : this.deep(c.prev);
     } else if (result instanceof HObject && c.prev !== undefined) {
-      const before = this.deep(c.prev);
+      // An object merges onto an earlier object; an earlier value that cannot be resolved is simply replaced.
+      const before = this.#resolvedOrNothing(c.prev);
       if (before instanceof HObject) result = mergeResolved(before, result);
     }
-    this.#active.delete(c);
     return result;
+  }
+
+  #resolvedOrNothing(value: Value): Value | undefined {
+    try {
+      return this.deep(value);
+    } catch (error) {
+      if (error instanceof ConfigError) return undefined;
+      throw error;
+    }
   }
 
   #substitute(c: Concat, part: SubstPart): Value | undefined {
@@ -159,13 +177,16 @@ class Resolver {
     this.#lookups.push({ part, source: c.source });
     let found: Value | undefined;
     const own = c.path;
-    if (own !== null && own.length <= part.path.length && own.every((key, i) => key === part.path[i])) {
-      // A self reference reads the value this key had before this assignment.
-      found = c.prev === undefined ? undefined : walk(this.deep(c.prev), part.path.slice(own.length));
-    } else {
-      found = this.#lookup(part.path);
+    try {
+      if (own !== null && own.length <= part.path.length && own.every((key, i) => key === part.path[i])) {
+        // A self reference reads the value this key had before this assignment.
+        found = c.prev === undefined ? undefined : walk(this.deep(c.prev), part.path.slice(own.length));
+      } else {
+        found = this.#lookup(part.path);
+      }
+    } finally {
+      this.#lookups.pop();
     }
-    this.#lookups.pop();
     if (found !== undefined) return found;
     const fromEnv = this.#env(part.raw);
     if (fromEnv !== undefined) return fromEnv;

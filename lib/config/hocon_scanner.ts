@@ -224,7 +224,8 @@ export class Scanner {
     let k = i;
     while (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB) k++;
     const follow = k < text.length ? text.charCodeAt(k) : -1;
-    if (follow !== -1 && !NUMBER_FOLLOW.has(follow) && !(follow === SLASH && text.charCodeAt(k + 1) === SLASH)) {
+    // As the reference's regex: blanks then the end of the text make `5  ` a string.
+    if (follow === -1 ? k > i : !NUMBER_FOLLOW.has(follow) && !(follow === SLASH && text.charCodeAt(k + 1) === SLASH)) {
       return undefined;
     }
     const literal = text.slice(this.pos, i);

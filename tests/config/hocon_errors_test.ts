@@ -149,6 +149,13 @@ function filesOf(files: Record<string, string>): { readFile: (path: string) => s
   };
 }
 
+Deno.test("parseHocon() throws ConfigError, not a stack overflow, for absurdly deep nesting", () => {
+  assert.throws(
+    () => parseHocon("a: " + "[".repeat(100_000), { filename: "deep.conf" }),
+    new ConfigError("deep.conf: cannot read the configuration: it is nested too deeply"),
+  );
+});
+
 Deno.test("parseHocon() names the file in errors", () => {
   const text = "api {\n  host: h\n\nagent {\n";
   assert.throws(

@@ -100,6 +100,11 @@ const CASES: Case[] = [
     want: { a: "10GB", b: "1.2.3", c: "10 GB", d: "0x10", e: "1 2", f: "1.0 x" },
   },
   {
+    name: "reads a number followed by blanks at the very end of the text as a string",
+    text: "a: 5  \nb: 6  ",
+    want: { a: 5, b: "6" },
+  },
+  {
     name: "continues a value after a backslash at the end of a line",
     text: "a: foo \\\n  bar",
     want: { a: "foo bar" },
@@ -187,6 +192,11 @@ const CASES: Case[] = [
   { name: "appends arrays with +=", text: "a: [1]\na += [2]\na += [3]\nb += [1]", want: { a: [1, 2, 3], b: [1] } },
   { name: "appends strings with += and a blank", text: 'a: x\na += y\na += "z w"', want: { a: "x y z w" } },
   { name: "replaces with += of a number, as pyhocon does", text: "a: [1]\na += 2", want: { a: 2 } },
+  {
+    name: "does not resolve a value that a later object replaces",
+    text: "a.b: ${x} y\na { b: {p: 1} }",
+    want: { a: { b: { p: 1 } } },
+  },
   // Deliberate differences from pyhocon
   {
     name: "drops an array element whose ${?X} finds nothing (pyhocon: null)",
