@@ -25,6 +25,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { ConfigError } from "./errors.ts";
 import { parseDocument } from "./hocon_parser.ts";
 import { resolveDocument } from "./hocon_resolve.ts";
@@ -63,7 +64,8 @@ function parseTree(text: string, options: HoconOptions, typed: boolean): Record<
     including: options.filename === undefined ? [] : [options.filename],
   };
   try {
-    const root = parseDocument({ name, text }, context, []);
+    const dir = options.filename === undefined ? undefined : dirname(options.filename);
+    const root = parseDocument({ name, text, dir }, context, []);
     return toPlain(resolveDocument(root, options.env ?? defaultEnv), typed) as Record<string, unknown>;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;

@@ -241,7 +241,7 @@ class Parser {
 
   #atInclude(): boolean {
     const s = this.#s;
-    if (s.text.slice(s.pos, s.pos + 7).toLowerCase() !== "include") return false;
+    if ((s.peek() | 0x20) !== 105 || s.text.slice(s.pos, s.pos + 7).toLowerCase() !== "include") return false;
     const rest = s.text.slice(s.pos + 7, s.pos + 40);
     return /^[ \t]*(?:"|(?:url|file|classpath|required)[ \t]*\()/.test(rest);
   }
@@ -258,6 +258,7 @@ class Parser {
       s.pos += 8;
       this.#expectChar("(", "after include required");
     }
+    s.skipBlanks();
     let kind = "file";
     const word = /^(url|file|classpath)[ \t]*\(/.exec(s.text.slice(s.pos, s.pos + 20));
     if (word !== null) {
@@ -279,8 +280,8 @@ class Parser {
         }`,
       );
     }
-    const base = s.source.name.startsWith("<") ? "" : dirname(s.source.name);
-    const file = isAbsolute(name) || base === "" ? name : join(base, name);
+    const dir = s.source.dir;
+    const file = isAbsolute(name) || dir === undefined ? name : join(dir, name);
     if (this.#context.including.includes(file)) {
       throw s.error(start, `cannot include ${JSON.stringify(file)}: it includes itself`);
     }
@@ -293,7 +294,7 @@ class Parser {
       throw s.error(start, `cannot read the included file ${JSON.stringify(file)}: ${reason}`, { cause: error });
     }
     const context = { ...this.#context, including: [...this.#context.including, file] };
-    const included = parseDocument({ name: file, text }, context, path);
+    const included = parseDocument({ name: file, text, dir: dirname(file) }, context, path);
     for (const [key, value] of included.fields) {
       target.fields.set(key, assign(target.fields.get(key), value, childPath(path, key)));
     }

@@ -10,6 +10,7 @@ import { ConfigError } from "./errors.ts";
 import { HoconFloat, type Scalar, type Source, type SubstPart } from "./hocon_values.ts";
 
 const TAB = 9, LF = 10, CR = 13, SPACE = 32, QUOTE = 34, HASH = 35, DOLLAR = 36, SLASH = 47, BACKSLASH = 92;
+const PLUS = 43, MINUS = 45, DOT = 46, QUESTION = 63, OPEN_BRACE = 123, CLOSE_BRACE = 125;
 
 /** Characters that end an unquoted string (besides whitespace); `\` starts an escape pair instead. */
 const UNQUOTED_STOP = new Set([...'^`+?!@*&"[{]}#,=$'].map((c) => c.charCodeAt(0)));
@@ -201,20 +202,20 @@ export class Scanner {
     const text = this.text;
     let i = this.pos;
     let c = text.charCodeAt(i);
-    if (c === 43 || c === 45) c = text.charCodeAt(++i);
+    if (c === PLUS || c === MINUS) c = text.charCodeAt(++i);
     const intStart = i;
     while (isDigit(c)) c = text.charCodeAt(++i);
     let isFloat = false;
-    if (c === 46 && isDigit(text.charCodeAt(i + 1))) {
+    if (c === DOT && isDigit(text.charCodeAt(i + 1))) {
       isFloat = true;
       c = text.charCodeAt(++i);
       while (isDigit(c)) c = text.charCodeAt(++i);
     } else if (i === intStart) {
       return undefined;
     }
-    if (c === 69 || c === 101) {
+    if ((c | 0x20) === 101) {
       let j = i + 1;
-      if (text.charCodeAt(j) === 43 || text.charCodeAt(j) === 45) j++;
+      if (text.charCodeAt(j) === PLUS || text.charCodeAt(j) === MINUS) j++;
       if (isDigit(text.charCodeAt(j))) {
         isFloat = true;
         while (isDigit(text.charCodeAt(j))) j++;
@@ -237,8 +238,8 @@ export class Scanner {
 
   /** `true`, `false` or `null` (any case) at `pos` as a whole word, or undefined. */
   readKeyword(): boolean | null | undefined {
-    const c = this.peek() | 0x20;
-    if (c !== 116 && c !== 102 && c !== 110) return undefined;
+    const c = String.fromCharCode(this.peek() | 0x20);
+    if (c !== "t" && c !== "f" && c !== "n") return undefined;
     for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
       const end = this.pos + word.length;
       if (this.text.slice(this.pos, end).toLowerCase() === word && !isIdentChar(this.text.charCodeAt(end))) {
@@ -252,21 +253,21 @@ export class Scanner {
   /** `${path}` or `${?path}` at `pos`, with the blanks after it. */
   readSubstitution(): SubstPart {
     const start = this.pos;
-    if (this.peek(1) !== 123) {
+    if (this.peek(1) !== OPEN_BRACE) {
       throw this.error(
         start,
         `expected "{" after "$" (a substitution is written \${path}), found ${this.describe(start + 1)}`,
       );
     }
-    const optional = this.peek(2) === 63;
+    const optional = this.peek(2) === QUESTION;
     const from = start + (optional ? 3 : 2);
     let end = from;
-    while (end < this.text.length && this.text.charCodeAt(end) !== 125) {
+    while (end < this.text.length && this.text.charCodeAt(end) !== CLOSE_BRACE) {
       const c = this.text.charCodeAt(end);
       if (c === LF || c === CR) break;
       end++;
     }
-    if (this.text.charCodeAt(end) !== 125) {
+    if (this.text.charCodeAt(end) !== CLOSE_BRACE) {
       throw this.error(
         end,
         `expected "}" to close the substitution opened at ${this.lineCol(start)}, found ${this.describe(end)}`,

@@ -29,6 +29,8 @@ export interface Source {
   /** File name (or `<string>`) used in messages. */
   name: string;
   text: string;
+  /** The folder that relative includes start from; absent for text that is not from a file. */
+  dir?: string;
 }
 
 /** A string piece of a concatenation: `text` plus the blanks that followed it (`ws`), kept between pieces. */
