@@ -196,8 +196,11 @@ export class LogStreamer {
     }
   }
 
-  /** Flush (bounded by `timeoutMs`), then stop the loop, aborting an upload in flight. Resolves `flush`'s result. */
-  async close(options: { timeoutMs?: number } = {}): Promise<boolean> {
+  /**
+   * Flush (bounded by `timeoutMs` and `signal`), then stop the loop, aborting an upload in flight (through the
+   * signal `upload` received). Resolves `flush`'s result; unacknowledged lines stay in the queue.
+   */
+  async close(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
     const ok = this.#stop.signal.aborted ? false : await this.flush(options);
     this.#stop.abort();
     this.#wake?.();
