@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type GitContext } from "./_git.ts";
+import type { GitContext } from "./_git.ts";
 import { SetupError } from "../../executors/executor.ts";
 
 /** True when the diff's headers carry no `a/` `b/` prefixes. */

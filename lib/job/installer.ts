@@ -39,6 +39,7 @@ export interface Installer {
 
 /** The one-line cause of an installer failure, from its output. */
 export function installFailureCause(kind: string, output: string): string {
+  // deno-lint-ignore no-control-regex
   const text = output.replace(/\x1b\[[0-9;]*m/g, "");
   const noMatch = /No matching distribution found for (\S+)/.exec(text);
   if (noMatch) return `no matching distribution for ${noMatch[1]}`;
