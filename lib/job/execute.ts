@@ -68,7 +68,7 @@ async function fetchTask(o: ExecuteTaskOptions): Promise<Task> {
   try {
     return await tasks.getTask(o.client, o.taskId, { signal: o.signal });
   } catch (err) {
-    if (err instanceof ApiError && err.code === 400) {
+    if (err instanceof ApiError && err.code === 400 && err.subcode === 101) {
       throw new SetupError("fetch", `Could not find task id=${o.taskId} (for host: ${o.client.host})`, { cause: err });
     }
     throw err;
