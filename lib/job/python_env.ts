@@ -121,8 +121,10 @@ async function build(
     });
   });
   const frozen = await o.phases.run("install", () => installer.freeze(python, o.signal));
-  await Deno.writeTextFile(join(dir, FREEZE_FILE), frozen.join("\n") + "\n");
-  return frozen;
+  // Index options stay with the frozen list, so that the written-back requirements install again.
+  const pinned = [...set.options, ...frozen];
+  await Deno.writeTextFile(join(dir, FREEZE_FILE), pinned.join("\n") + "\n");
+  return pinned;
 }
 
 /** Choose the interpreter and get a venv with the task's requirements. */
@@ -143,14 +145,15 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
   const source = requirementSource(o);
   const set = source.text === undefined ? { lines: [], options: [], local: false } : parseSet(o, source.text);
   const type = (pm.type || "pip").toLowerCase();
-  const key = venvCacheKey({
+  const keyInput = {
     packageManager: type,
     python: base.version,
     cuda: o.cuda,
     dockerImage: o.info.dockerImage,
     requirements: normalizedSet(set),
     systemSitePackages: pm.system_site_packages,
-  });
+  };
+  const key = venvCacheKey(keyInput);
   const cacheRoot = a.venvs_cache.path ? o.expand(a.venvs_cache.path) : "";
   const cache = cacheRoot && !set.local
     ? new VenvCache({
@@ -197,6 +200,9 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
       o.say(`Adding venv into cache: ${cache.entryPath(key)}`);
       venvDir = await cache.commit(dir, key);
       o.cleanups.push(await cache.markInUse(key));
+      // The frozen list is written back to the task; a later run of it must hit this entry too.
+      const frozenSet = normalizedSet(parseRequirements(frozen.join("\n")));
+      await cache.addAlias(venvCacheKey({ ...keyInput, requirements: frozenSet }), key);
     } else if (cache) {
       venvDir = join(o.runDir, "venv");
       await Deno.rename(dir, venvDir);

@@ -85,8 +85,9 @@ export class VenvCache {
 
   /** The entry for `key` if it exists and is complete; marks it used (LRU). */
   async lookup(key: string): Promise<string | undefined> {
-    const dir = this.entryPath(key);
+    let dir: string;
     try {
+      dir = await Deno.realPath(this.entryPath(key));
       await Deno.stat(join(dir, "pyvenv.cfg"));
     } catch {
       return undefined;
@@ -116,6 +117,12 @@ export class VenvCache {
     }
     await rewritePaths(dir, tmp, dir);
     return dir;
+  }
+
+  /** Make `alias` (another key of the same environment, e.g. the frozen set's) point at `key`'s entry. */
+  async addAlias(alias: string, key: string): Promise<void> {
+    if (alias === key) return;
+    await Deno.symlink(key, this.entryPath(alias)).catch(() => {});
   }
 
   /** Record that this process uses the entry for `key` (eviction skips it); returns the release function. */
