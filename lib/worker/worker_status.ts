@@ -13,6 +13,7 @@
  */
 
 import type { ApiClient } from "../api/client.ts";
+import { log } from "../log.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { reportWorkerStatus } from "../api/workers.ts";
 import type { MachineStats, ResourceMonitor } from "../stats/resource_monitor.ts";
@@ -102,6 +103,11 @@ export class WorkerStatusReporter {
         await sleep(wait, signal);
         if (signal.aborted) break;
         const stats = this.#o.monitor?.snapshot() ?? null;
+        if (log.enabled("debug")) {
+          const m = Deno.memoryUsage();
+          const mb = (n: number) => (n / 1048576).toFixed(1);
+          log.debug(`agent memory: rss ${mb(m.rss)} MiB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB`);
+        }
         if (await this.#send(stats, signal)) this.#o.monitor?.reset();
         wait = this.#o.intervalMs;
       }
