@@ -131,6 +131,10 @@ export const AGENT_SCHEMA = {
     extension: true,
   }),
   status_report_s: num("Seconds between worker status reports", { fallback: 10, extension: true }),
+  queue_long_poll_s: num(
+    "Seconds one queue long poll may wait on a server that offers it (0: short polls only); a graceful stop waits for it",
+    { fallback: 5, extension: true },
+  ),
   state_dir: str("Daemon state: per-worker crash-recovery records and on-disk task log spools", {
     fallback: "~/.clearml/agent",
     env: ["CLEARML_AGENT_STATE_DIR"],

@@ -121,12 +121,14 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
     });
     const cuda = o.config.agent.cuda_version || (await gpu?.driverCudaVersion()) || undefined;
     const diskPath = o.config.agent.resource_monitoring.disk_use_path;
+    const statusMs = Math.max(100, o.config.agent.status_report_s * 1000);
     const monitor = new ResourceMonitor({
       probe: defaultMachineProbe({ diskPath: diskPath ? o.expand(diskPath) : undefined }),
       gpu,
-      sampleIntervalMs: 1_000,
+      // /proc is cheap: once a second; nvidia-smi is not: every 5 s, or once per report when reports are faster.
+      sampleIntervalMs: Math.min(1_000, statusMs),
+      gpuIntervalMs: Math.min(5_000, statusMs),
     });
-    const statusMs = Math.max(100, o.config.agent.status_report_s * 1000);
     const reporter = new WorkerStatusReporter({
       client: o.client,
       workerId,
@@ -141,6 +143,10 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       queues,
       fairness: o.fairness,
       idleIntervalMs: o.pollingIntervalSec !== undefined ? o.pollingIntervalSec * 1000 : undefined,
+      longPoll: o.config.agent.queue_long_poll_s <= 0 ? false : undefined,
+      longPollMs: queues.length === 1
+        ? o.config.agent.queue_long_poll_s * 1000
+        : Math.min(1_000, o.config.agent.queue_long_poll_s * 1000),
       say: o.say,
       verbose: o.verbose ? o.say : undefined,
     });

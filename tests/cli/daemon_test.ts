@@ -105,3 +105,111 @@ Deno.test("daemon stops an aborted task's whole tree within the grace period: ta
     await env.close();
   }
 });
+
+const LONG_TASK = `
+import os, time
+print("pids", os.getpid(), flush=True)
+time.sleep(600)
+`;
+
+async function workers(env: { client: { call: <T>(e: string, b: unknown) => Promise<T> } }): Promise<string[]> {
+  const data = await env.client.call<{ workers: { id: string }[] }>("workers.get_all", {});
+  return data.workers.map((w) => w.id);
+}
+
+Deno.test("daemon --detached returns at once; --stop stops it: task stopped with agent shutdown, worker unregistered", async () => {
+  const env = await startDaemonEnv();
+  let daemonPid = 0;
+  try {
+    const q = await env.queue("detached");
+    const started = await env.cli(["daemon", "--queue", "detached", "--detached"]);
+    assert.equal(started.code, 0, started.out);
+    const m = /daemon started: worker "testhost:0", pid (\d+)/.exec(started.out);
+    assert.ok(m, started.out);
+    daemonPid = Number(m[1]);
+    assert.ok(alive(daemonPid));
+    assert.deepEqual(await workers(env), ["testhost:0"]);
+    const id = await env.createTask(LONG_TASK);
+    await env.enqueue(id, q);
+    await env.waitTask(id, (t) => t.status === "in_progress");
+    let lines: string[] = [];
+    for (let i = 0; i < 200 && !lines.some((l) => l.startsWith("pids ")); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      lines = await env.logLines(id);
+    }
+    const task = Number(lines.find((l) => l.startsWith("pids "))!.split(" ")[1]);
+    const stopped = await env.cli(["daemon", "--stop"]);
+    assert.equal(stopped.code, 0, stopped.out);
+    assert.match(stopped.out, new RegExp(`Terminating clearml-agent worker_id=testhost:0 pid=${daemonPid}`));
+    assert.ok(!alive(daemonPid), "the daemon is gone");
+    assert.ok(!alive(task), "the task process is gone");
+    const t = await env.task(id);
+    assert.equal(t.status, "stopped");
+    assert.equal(t.status_reason, "agent shutdown");
+    assert.deepEqual(await workers(env), []);
+    assert.equal((await env.logLines(id)).at(-1), "Process terminated by agent shutdown");
+    const again = await env.cli(["daemon", "--stop"]);
+    assert.equal(again.code, 1);
+    assert.match(again.out, /Could not find a running clearml-agent instance with worker_name=testhost/);
+  } finally {
+    if (daemonPid && alive(daemonPid)) Deno.kill(daemonPid, "SIGKILL");
+    await env.close();
+  }
+});
+
+Deno.test("daemon restarted after kill -9 mid-task kills the task's leftover processes and fails it: agent restarted", async () => {
+  const env = await startDaemonEnv();
+  try {
+    const q = await env.queue("crash");
+    const id = await env.createTask(FORKS_STUBBORN_GRANDCHILD);
+    await env.enqueue(id, q);
+    const first = env.daemon(["--queue", "crash", "--foreground"]);
+    const m = await first.waitFor(/^pids (\d+) (\d+)$/m);
+    const pids = [Number(m[1]), Number(m[2])];
+    await first.stop("SIGKILL");
+    assert.ok(pids.every(alive), "the run outlives a daemon killed with SIGKILL");
+    assert.equal((await env.task(id)).status, "in_progress");
+    const second = env.daemon(["--queue", "crash", "--foreground"]);
+    await second.waitFor(/Listening to queues/);
+    assert.match(second.output(), /Killing \d+ leftover process\(es\) of task/);
+    assert.ok(!pids.some(alive), "the leftover processes are gone");
+    const t = await env.task(id);
+    assert.equal(t.status, "failed");
+    assert.equal(t.status_reason, "agent restarted");
+    assert.ok(
+      (await env.logLines(id)).some((l) => l.startsWith("Agent restarted: the run of this task was interrupted")),
+    );
+    assert.equal(await second.stop(), 0);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("two daemons on one queue run each of 50 tasks exactly once", async () => {
+  const env = await startDaemonEnv();
+  try {
+    const q = await env.queue("shared");
+    const a = env.daemon(["--queue", "shared", "--foreground"]);
+    const b = env.daemon(["--queue", "shared", "--foreground"]);
+    await Promise.all([a.waitFor(/Listening to queues/), b.waitFor(/Listening to queues/)]);
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const id = await env.createTask(`print("task number ${i}")`, `task ${i}`);
+      await env.enqueue(id, q);
+      ids.push(id);
+    }
+    await Promise.all(ids.map((id) => env.waitTask(id, (t) => t.status === "completed", 180_000)));
+    await Promise.all([a.stop(), b.stop()]);
+    const runs = [a, b].flatMap((d) => [...d.output().matchAll(/^Running task '(\w+)'/gm)].map((m) => m[1]));
+    assert.equal(runs.length, 50);
+    assert.deepEqual([...new Set(runs)].sort(), [...ids].sort());
+    assert.ok([a, b].every((d) => /^Running task/m.test(d.output())), "both daemons took tasks");
+    for (const [i, id] of ids.entries()) {
+      const lines = await env.logLines(id);
+      assert.equal(lines.filter((l) => l === `task number ${i}`).length, 1, lines.join("\n"));
+      assert.equal(lines.filter((l) => l.includes(" pulled from ")).length, 1);
+    }
+  } finally {
+    await env.close();
+  }
+});

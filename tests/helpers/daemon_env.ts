@@ -87,6 +87,7 @@ export async function startDaemonEnv(options: DaemonEnvOptions = {}): Promise<Da
       state_dir: stateDir,
       status_report_s: 0.5,
       abort_grace_s: 1,
+      queue_long_poll_s: 1,
       ...options.agent,
     },
   };
