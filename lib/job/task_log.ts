@@ -86,6 +86,9 @@ export class TaskLog {
         queue: log.#spool,
         upload: options.upload,
         maxLatencyMs: options.latencyMs ?? 250,
+        // Retry policy: forever (nothing is dropped), 250 ms doubling to 5 s with jitter, so that a server that
+        // comes back is noticed within seconds.
+        retry: { maxMs: 5_000 },
         onError: options.onUploadError,
       });
     }

@@ -213,3 +213,56 @@ Deno.test("two daemons on one queue run each of 50 tasks exactly once", async ()
     await env.close();
   }
 });
+
+Deno.test("daemon fails with one clear line on an unknown queue; --create-queue creates it", async () => {
+  const env = await startDaemonEnv();
+  try {
+    const res = await env.cli(["daemon", "--queue", "no-such-queue", "--foreground"]);
+    assert.equal(res.code, 1);
+    assert.match(res.out, /Could not find queue with name\/id "no-such-queue": create it or run with --create-queue/);
+    const d = env.daemon(["--queue", "made-here", "--create-queue", "--foreground"]);
+    await d.waitFor(/Listening to queues/);
+    const found = await env.client.call<{ queues: { name: string }[] }>("queues.get_all", { name: "made-here" });
+    assert.deepEqual(found.queues.map((q) => q.name), ["made-here"]);
+    assert.equal(await d.stop(), 0);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("daemon retries an unreachable server with backoff and a clear line per attempt, and stops on SIGTERM", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const env = await startDaemonEnv({ url: `http://127.0.0.1:${port}` });
+  try {
+    const d = env.daemon(["--queue", "q", "--foreground"]);
+    await d.waitFor(/Cannot reach the ClearML server at "http:\/\/127\.0\.0\.1:\d+" \(.*\); retrying in/);
+    await new Promise((r) => setTimeout(r, 3500));
+    const attempts = d.output().split("\n").filter((l) => l.startsWith("Cannot reach the ClearML server")).length;
+    assert.ok(attempts >= 2 && attempts <= 4, `backoff, not a busy loop: ${attempts} attempts in about 4 s`);
+    assert.equal(await d.stop(), 0);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("daemon --stop --drain lets the running task finish and takes no new one", async () => {
+  const env = await startDaemonEnv();
+  try {
+    const q = await env.queue("drain");
+    const first = await env.createTask(`import time\nprint("working", flush=True)\ntime.sleep(2)\nprint("done")`);
+    const second = await env.createTask(`print("never")`);
+    await env.enqueue(first, q);
+    await env.enqueue(second, q);
+    const d = env.daemon(["--queue", "drain", "--foreground"]);
+    await d.waitFor(/^working$/m);
+    const res = await env.cli(["daemon", "--stop", "--drain"]);
+    assert.equal(res.code, 0, res.out);
+    assert.equal((await d.status).code, 0);
+    assert.equal((await env.task(first)).status, "completed");
+    assert.equal((await env.task(second)).status, "queued");
+  } finally {
+    await env.close();
+  }
+});
