@@ -1,6 +1,6 @@
 /**
  * `deno task compile [--target NAME]... [--download] [--out-dir DIR]`: build the self-contained executables
- * `dist/clearml-agent-{linux,darwin}-{x64,arm64}` and `dist/SHA256SUMS`.
+ * `dist/clearml-agent-{linux,darwin}-{x64,arm64}`, `dist/SHA256SUMS` and `dist/install.sh` (the release assets).
  *
  * Each build runs `deno compile` with the arguments of `compileArgs()` (permission set `agent` of deno.json, the
  * launcher's), then reads the result back (`compile_payload.ts`) and refuses a binary whose baked permissions or
@@ -193,6 +193,8 @@ export async function runCompile(argv: readonly string[], env: Record<string, st
     }
     const count = await writeSums(cli.outDir);
     console.log(`wrote ${shown(join(cli.outDir, "SHA256SUMS"))} (${count} files)`);
+    // The installer is a release asset too: `.../releases/latest/download/install.sh | sh`.
+    Deno.copyFileSync(join(ROOT, "scripts", "install.sh"), join(cli.outDir, "install.sh"));
     return 0;
   } catch (err) {
     if (!(err instanceof CompileError)) throw err;

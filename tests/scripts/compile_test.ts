@@ -93,6 +93,10 @@ Deno.test("compile.ts with DENORT_BIN builds its target with the agent permissio
     const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: outDir }).output();
     assert.equal(new TextDecoder().decode(check.stdout), `clearml-agent-${host}: OK\n`);
     assert.equal(check.code, 0);
+    assert.equal(
+      Deno.readTextFileSync(join(outDir, "install.sh")),
+      Deno.readTextFileSync(`${ROOT}/scripts/install.sh`),
+    );
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }
