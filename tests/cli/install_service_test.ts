@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
+import { parseArgs } from "../../lib/cli/args.ts";
 import { parseUnit, splitExec, value } from "../service/unit_file.ts";
 
 const CREDS = {
@@ -131,4 +132,41 @@ Deno.test("clearml-agent install-service rejects bad input with one line and wri
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("parseArgs() reads install-service and doctor flags with their defaults", () => {
+  const cmd = parseArgs([
+    "install-service",
+    "--queue",
+    "a",
+    "b",
+    "--docker",
+    "img --ipc=host",
+    "--user",
+    "u",
+    "--stop-timeout",
+    "0",
+    "--config-file",
+    "/c.conf",
+  ]);
+  assert.ok(cmd.kind === "install-service");
+  assert.deepEqual(cmd.options, {
+    queues: ["a", "b"],
+    docker: { image: "img", args: ["--ipc=host"] },
+    user: "u",
+    gpus: undefined,
+    cpuOnly: false,
+    createQueue: false,
+    name: "clearml-agent",
+    binary: undefined,
+    unitDir: "/etc/systemd/system",
+    envFile: undefined,
+    stopTimeout: 0,
+    print: false,
+  });
+  assert.equal(cmd.global.configFile, "/c.conf");
+  const doctor = parseArgs(["doctor", "--docker"]);
+  assert.ok(doctor.kind === "doctor" && doctor.options.docker);
+  const plain = parseArgs(["doctor"]);
+  assert.ok(plain.kind === "doctor" && !plain.options.docker);
 });
