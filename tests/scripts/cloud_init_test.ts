@@ -1,12 +1,14 @@
 /**
- * scripts/cloud-init.yaml: valid YAML in cloud-init's shape, and its bootstrap script is valid shell that reads
- * only the settings its settings file defines. Running the script end to end (a daemon taking a task from the
- * embedded server) waits for `init` and `daemon`.
+ * scripts/cloud-init.yaml: valid YAML in cloud-init's shape; its bootstrap script is valid shell that reads only the
+ * settings its settings file defines, and runs the right steps in order against a fake release whose binary records
+ * its calls. Running it with the real agent (a daemon taking a task from the embedded server) waits for `init` and
+ * `daemon`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ROOT } from "../helpers/cli.ts";
+import { releaseFiles, serveRelease } from "./fake_release.ts";
 
 interface WriteFile {
   path: string;
@@ -76,4 +78,118 @@ Deno.test("cloud-init.yaml bootstrap script stops with one line when the credent
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const RECORDING_AGENT = `#!/bin/sh
+if [ "$1" = "--version" ]; then echo "CLEARML-AGENT version 0.1.0"; exit 0; fi
+printf 'agent %s\\n' "$*" >> "$AGENT_LOG"
+if [ "$1" = init ]; then printf 'stdin %s\\n' "$(tr '\\n' ' ')" >> "$AGENT_LOG"; fi
+`;
+
+const TOOLS = ["sh", "curl", "awk", "cut", "tr", "mktemp", "chmod", "mkdir", "cp", "mv", "rm", "sha256sum", "id"];
+
+function systemTool(name: string): string {
+  for (const dir of ["/usr/local/bin", "/usr/bin", "/bin"]) {
+    try {
+      if (Deno.statSync(join(dir, name)).isFile) return join(dir, name);
+    } catch {
+      // next folder
+    }
+  }
+  throw new Error(`"${name}" is not installed`);
+}
+
+async function bootstrap(settings: Record<string, string>) {
+  const dir = await Deno.makeTempDir({ prefix: "cloud-init-" });
+  const release = serveRelease(await releaseFiles({ "clearml-agent-linux-x64": RECORDING_AGENT }));
+  try {
+    const bin = join(dir, "fake-bin");
+    await Deno.mkdir(bin);
+    const programs: Record<string, string> = {
+      uname: 'case "$1" in -m) echo x86_64 ;; *) echo Linux ;; esac',
+      systemctl: 'printf "systemctl %s\\n" "$*" >> "$AGENT_LOG"',
+      "apt-get": 'printf "apt-get %s\\n" "$*" >> "$AGENT_LOG"',
+    };
+    for (const [name, body] of Object.entries(programs)) {
+      Deno.writeTextFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    }
+    // Only the tools the scripts use, so that no docker (or anything else) of this machine is on PATH.
+    const tools = join(dir, "tools");
+    await Deno.mkdir(tools);
+    for (const tool of TOOLS) Deno.symlinkSync(systemTool(tool), join(tools, tool));
+    let env = file("/etc/clearml-agent/bootstrap.env").content;
+    for (const [name, value] of Object.entries({ ...settings, CLEARML_AGENT_BASE_URL: release.base })) {
+      env = env.replace(new RegExp(`^${name}=.*$`, "m"), `${name}=${value}`);
+    }
+    const settingsFile = join(dir, "bootstrap.env");
+    Deno.writeTextFileSync(settingsFile, env);
+    const script = join(dir, "bootstrap");
+    Deno.writeTextFileSync(script, file("/usr/local/sbin/clearml-agent-bootstrap").content, { mode: 0o755 });
+    const log = join(dir, "agent.log");
+    const out = await new Deno.Command("sh", {
+      args: [script, settingsFile],
+      clearEnv: true,
+      env: {
+        PATH: `${bin}:${tools}`,
+        HOME: join(dir, "home"),
+        AGENT_LOG: log,
+        CLEARML_AGENT_INSTALL_DIR: join(dir, "bin"),
+        CLEARML_AGENT_UNIT_DIR: join(dir, "units"),
+        CLEARML_AGENT_SERVICE_ENV: join(dir, "agent.env"),
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: dec.decode(out.stdout),
+      stderr: dec.decode(out.stderr),
+      log: Deno.readTextFileSync(log).trimEnd().split("\n"),
+      dir,
+    };
+  } finally {
+    await release.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("cloud-init.yaml bootstrap installs the release, runs init with the credentials on stdin, then starts the service", async () => {
+  const r = await bootstrap({
+    CLEARML_API_HOST: "http://10.1.2.3:8008",
+    CLEARML_API_ACCESS_KEY: "AKBOOT1",
+    CLEARML_API_SECRET_KEY: "boot-secret-1",
+    CLEARML_AGENT_QUEUE: "gpu",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const dir = r.dir;
+  assert.deepEqual(r.log.map((l) => l.replaceAll(dir, "<tmp>")), [
+    "agent init --non-interactive --credentials -",
+    'stdin api {   api_server: "http://10.1.2.3:8008"   web_server: "https://app.clear.ml"   ' +
+    'files_server: "https://files.clear.ml"   credentials {     "access_key" = "AKBOOT1"     ' +
+    '"secret_key" = "boot-secret-1"   } } ',
+    "agent doctor",
+    "agent install-service --queue gpu --create-queue --unit-dir <tmp>/units --env-file <tmp>/agent.env",
+    "systemctl daemon-reload",
+    "systemctl enable --now clearml-agent.service",
+  ]);
+  assert.match(r.stdout, /Installed .*\/bin\/clearml-agent/);
+  assert.match(r.stdout, /clearml-agent bootstrap: worker started on queue gpu\n$/);
+});
+
+Deno.test("cloud-init.yaml bootstrap in docker mode installs an engine when missing and passes the image on", async () => {
+  const r = await bootstrap({
+    CLEARML_API_ACCESS_KEY: "AKBOOT1",
+    CLEARML_API_SECRET_KEY: "boot-secret-1",
+    CLEARML_AGENT_DOCKER: "nvidia/cuda:12.4.1-runtime-ubuntu22.04",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const agentCalls = r.log.filter((l) => l.startsWith("agent ") || l.startsWith("apt-get "));
+  assert.deepEqual(agentCalls.map((l) => l.replaceAll(r.dir, "<tmp>")), [
+    "agent init --non-interactive --credentials -",
+    "apt-get install -y -q docker.io",
+    "agent doctor --docker",
+    "agent install-service --queue default --create-queue --docker nvidia/cuda:12.4.1-runtime-ubuntu22.04 " +
+    "--unit-dir <tmp>/units --env-file <tmp>/agent.env",
+  ]);
 });

@@ -6,52 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../helpers/cli.ts";
-
-const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64"];
-
-function fakeBinary(target: string, exitCode = 0): string {
-  return `#!/bin/sh\necho "CLEARML-AGENT version 0.1.0 (${target})"\nexit ${exitCode}\n`;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function releaseFiles(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const t of TARGETS) files[`clearml-agent-${t}`] = fakeBinary(t);
-  Object.assign(files, overrides);
-  const sums: string[] = [];
-  for (const t of TARGETS) {
-    const name = `clearml-agent-${t}`;
-    if (name in files) sums.push(`${await sha256(files[name])}  ${name}\n`);
-  }
-  files.SHA256SUMS ??= sums.join("");
-  return files;
-}
-
-interface Release {
-  base: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-function serveRelease(files: Record<string, string>): Release {
-  const requests: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const path = new URL(req.url).pathname;
-    requests.push(path);
-    const m = path.match(/^\/releases\/(?:latest\/download|download\/v0\.1\.0)\/([^/]+)$/);
-    const body = m ? files[m[1]] : undefined;
-    return body === undefined ? new Response("Not Found", { status: 404 }) : new Response(body);
-  });
-  return {
-    base: `http://127.0.0.1:${server.addr.port}/releases`,
-    requests,
-    close: () => server.shutdown(),
-  };
-}
+import { fakeBinary, releaseFiles, serveRelease } from "./fake_release.ts";
 
 interface Box {
   dir: string;
