@@ -3,8 +3,9 @@
  * unit of `lib/service/systemd_unit.ts` and its 0600 credentials file, then say how to enable it. `--print` shows the
  * unit and writes nothing. Both files are written aside and renamed into place.
  *
- * The credentials file gets the `CLEARML_*` variables of `SERVICE_ENV_VARS` that are set now. With none set, an
- * existing file is left as it is (it may hold credentials filled in by hand) and a missing one becomes a template.
+ * The credentials file gets the `CLEARML_*` variables of `SERVICE_ENV_VARS` that are set now; other assignments of
+ * an existing file are kept. With none set, an existing file is left as it is (it may hold credentials filled in by
+ * hand) and a missing one becomes a template.
  *
  * @module
  */
@@ -68,6 +69,14 @@ function exists(path: string): boolean {
   }
 }
 
+function readIfAny(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
 function makeDir(path: string, mode: number): void {
   try {
     Deno.mkdirSync(path, { recursive: true, mode });
@@ -114,7 +123,7 @@ export function runInstallServiceCommand(global: GlobalOptions, options: Install
   makeDir(options.unitDir, 0o755);
   makeDir(dirname(envFile), 0o755);
   writeAll([
-    ...(writeEnv ? [{ path: envFile, text: environmentFile(env, writtenBy), mode: 0o600 }] : []),
+    ...(writeEnv ? [{ path: envFile, text: environmentFile(env, writtenBy, readIfAny(envFile)), mode: 0o600 }] : []),
     { path: unitFile, text: unit, mode: 0o644 },
   ]);
 

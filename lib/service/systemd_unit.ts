@@ -150,16 +150,25 @@ function envValue(value: string): string {
 }
 
 /**
- * The environment file text for these variables (only the ones set, in `SERVICE_ENV_VARS` order). With none, a
- * commented template to fill in.
+ * The environment file text for these variables (only the ones set, in `SERVICE_ENV_VARS` order), keeping the
+ * assignments of `previous` (the file being replaced) to any other variable. With nothing to write, a commented
+ * template to fill in.
  */
-export function environmentFile(env: Readonly<Record<string, string | undefined>>, writtenBy: string): string {
+export function environmentFile(
+  env: Readonly<Record<string, string | undefined>>,
+  writtenBy: string,
+  previous = "",
+): string {
   const set = SERVICE_ENV_VARS.filter((name) => env[name] !== undefined && env[name] !== "");
+  const kept = previous.split("\n").filter((line) => {
+    const m = line.match(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=/);
+    return m !== null && !(set as readonly string[]).includes(m[1]);
+  });
   const header = [
     `# Written by ${writtenBy} install-service: the agent service's credentials. Keep this file mode 0600.`,
     "# Read by systemd (EnvironmentFile=); values override the service user's ~/clearml.conf.",
   ];
-  if (set.length === 0) {
+  if (set.length === 0 && kept.length === 0) {
     return [
       ...header,
       "# No CLEARML_* variables were set at install time: fill these in, or rely on ~/clearml.conf.",
@@ -168,5 +177,5 @@ export function environmentFile(env: Readonly<Record<string, string | undefined>
       "#CLEARML_API_SECRET_KEY=",
     ].join("\n") + "\n";
   }
-  return [...header, ...set.map((name) => `${name}=${envValue(env[name]!)}`)].join("\n") + "\n";
+  return [...header, ...set.map((name) => `${name}=${envValue(env[name]!)}`), ...kept].join("\n") + "\n";
 }

@@ -133,6 +133,16 @@ Deno.test("environmentFile() writes the set CLEARML_* variables quoted, or a tem
   assert.deepEqual(template.split("\n").filter((l) => l && !l.startsWith("#")), []);
   assert.match(template, /#CLEARML_API_ACCESS_KEY=/);
   assert.throws(() => environmentFile({ CLEARML_API_SECRET_KEY: "a\nB=1" }, "x"), /control character/);
+  const merged = environmentFile(
+    { CLEARML_API_ACCESS_KEY: "NEW" },
+    "x",
+    '# old\nCLEARML_API_ACCESS_KEY="OLD"\nHTTPS_PROXY="http://proxy:3128"\nexport CLEARML_AGENT_GIT_PASS="p"\n',
+  );
+  assert.deepEqual(merged.split("\n").filter((l) => l && !l.startsWith("#")), [
+    'CLEARML_API_ACCESS_KEY="NEW"',
+    'HTTPS_PROXY="http://proxy:3128"',
+    'export CLEARML_AGENT_GIT_PASS="p"',
+  ]);
 });
 
 const analyze = (() => {
