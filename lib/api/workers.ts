@@ -1,0 +1,48 @@
+/**
+ * Typed `workers.*` calls (unversioned, as the reference sends them; agent-reference §4.3).
+ *
+ * @module
+ */
+
+import type { ApiClient, CallOptions } from "./client.ts";
+
+/** `workers.register`. */
+export async function registerWorker(
+  client: ApiClient,
+  worker: string,
+  queues: string[],
+  options: CallOptions = {},
+): Promise<void> {
+  await client.call("workers.register", { worker, queues }, options);
+}
+
+/** `workers.unregister`. */
+export async function unregisterWorker(
+  client: ApiClient,
+  worker: string,
+  queues: string[] = [],
+  options: CallOptions = {},
+): Promise<void> {
+  await client.call("workers.unregister", { worker, queues }, options);
+}
+
+/** `workers.status_report` with a free-form report (§5.3). */
+export async function reportWorkerStatus(
+  client: ApiClient,
+  report: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<void> {
+  await client.call("workers.status_report", report, options);
+}
+
+/** `workers.get_all`. */
+export async function getWorkers(
+  client: ApiClient,
+  lastSeen = 0,
+  options: CallOptions = {},
+): Promise<Record<string, unknown>[]> {
+  const data = await client.call<{ workers?: Record<string, unknown>[] }>("workers.get_all", { last_seen: lastSeen }, {
+    ...options,
+  });
+  return data.workers ?? [];
+}

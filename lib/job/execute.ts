@@ -1,0 +1,307 @@
+/**
+ * One task's run in this process (`clearml-agent execute --id T`): fetch the task, mark it started, set up code
+ * and Python environment, write back the frozen requirements, run the entry point with the task's environment,
+ * stream its output, and set the final status. Setup failures end the task `failed` with a one-line reason that
+ * names the phase's cause; the task's own exit code is returned (and becomes the process's exit code).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { ApiClient } from "../api/client.ts";
+import { ApiError } from "../api/errors.ts";
+import * as tasks from "../api/tasks.ts";
+import type { Task } from "../api/types.ts";
+import type { AgentConfig } from "../config/config_schema.ts";
+import { type Executor, SetupError } from "../../executors/executor.ts";
+import { setupCode } from "./code_setup.ts";
+import { PhaseTimer } from "./phases.ts";
+import { setupPythonEnv } from "./python_env.ts";
+import { buildRunCommand, scriptDir } from "./run_command.ts";
+import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
+import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
+import type { TaskLog } from "./task_log.ts";
+
+/** Options of `executeTask`. */
+export interface ExecuteTaskOptions {
+  client: ApiClient;
+  taskId: string;
+  config: AgentConfig;
+  /** The effective configuration tree, written for the task (0600). */
+  tree: unknown;
+  workerId: string;
+  executor: Executor;
+  log: TaskLog;
+  /** Expand `~` and `$VARS` in configured paths. */
+  expand: (path: string) => string;
+  disableMonitoring: boolean;
+  requireQueue: boolean;
+  clone: boolean;
+  standalone: boolean;
+  optimization: number;
+  logLevel: string;
+  gpus?: string;
+  cpuOnly: boolean;
+  /** CUDA version for the venv cache key (`0` on CPU). */
+  cuda: string;
+  /** Where uv is installed on demand. */
+  toolsDir: string;
+  /** Keep the run folder (debug). */
+  keepRunDir?: boolean;
+  signal?: AbortSignal;
+}
+
+/** How the run ended. */
+export interface ExecuteResult {
+  exitCode: number;
+  /** The one-line reason when the task could not run. */
+  reason?: string;
+  /** The task that ran (the clone with `--clone`). */
+  taskId: string;
+}
+
+function changed(workerId: string): string {
+  return `Changed by clearml-agent ${workerId}`;
+}
+
+async function fetchTask(o: ExecuteTaskOptions): Promise<Task> {
+  try {
+    return await tasks.getTask(o.client, o.taskId, { signal: o.signal });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 400 && err.subcode === 101) {
+      throw new SetupError("fetch", `Could not find task id=${o.taskId} (for host: ${o.client.host})`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Run one task; resolves to its exit code (1 with a reason when it could not run). */
+export async function executeTask(o: ExecuteTaskOptions): Promise<ExecuteResult> {
+  const say = (line: string) => o.log.info(line);
+  let task = await fetchTask(o);
+  let taskId = task.id;
+  if (o.clone) {
+    say(`Cloning task id=${taskId}`);
+    taskId = await tasks.cloneTask(o.client, taskId, `Clone of ${task.name ?? taskId}`, { signal: o.signal })
+      .catch((err) => {
+        throw new SetupError("fetch", "Cloning failed", { cause: err });
+      });
+    say(`Task cloned, new task id=${taskId}`);
+    task = await tasks.getTask(o.client, taskId, { signal: o.signal });
+  } else {
+    const res = await tasks.dequeueTask(o.client, taskId, { signal: o.signal }).catch((err) => {
+      if (o.requireQueue) throw err;
+      return { updated: 0 };
+    });
+    if (o.requireQueue && !((res.updated ?? 0) >= 1)) {
+      const reason = `Execution required enqueued task, but task id=${taskId} is not queued`;
+      await markFailed(o, taskId, reason);
+      return { exitCode: 1, reason, taskId };
+    }
+    if ((res.updated ?? 0) >= 1) {
+      await tasks.startedTask(o.client, taskId, {
+        force: true,
+        status_reason: "starting execution soon",
+        status_message: "",
+      }, { signal: o.signal });
+    }
+  }
+  await tasks.startedTask(o.client, taskId, {
+    force: true,
+    status_reason: "worker started execution",
+    status_message: changed(o.workerId),
+  }, { signal: o.signal });
+
+  const phases = new PhaseTimer();
+  const cleanups: (() => Promise<void>)[] = [];
+  const runDir = await Deno.makeTempDir({ dir: await ensureDir(join(o.expand(o.config.agent.venvs_dir), "runs")) });
+  try {
+    return await runPhases(o, task, taskId, phases, runDir, cleanups);
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    say(`ERROR: ${err.message}`);
+    await markFailed(o, taskId, err.message);
+    return { exitCode: 1, reason: err.message, taskId };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    if (!o.keepRunDir) await Deno.remove(runDir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function markFailed(o: ExecuteTaskOptions, taskId: string, reason: string): Promise<void> {
+  await tasks.failedTask(o.client, taskId, {
+    force: true,
+    status_reason: reason.slice(0, 1000),
+    status_message: changed(o.workerId),
+  }).catch((err) => o.log.info(`Warning: could not update task id '${taskId}' status: ${err.message}`, "WARNING"));
+}
+
+async function runPhases(
+  o: ExecuteTaskOptions,
+  task: Task,
+  taskId: string,
+  phases: PhaseTimer,
+  runDir: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<ExecuteResult> {
+  const say = (line: string) => o.log.info(line);
+  let info;
+  try {
+    info = parseExecutionInfo(task);
+  } catch (err) {
+    throw new SetupError("fetch", `Cannot parse the task's execution info: ${(err as Error).message}`);
+  }
+  say(
+    [
+      `Executing task id [${taskId}]:`,
+      `repository = ${info.repository}`,
+      `branch = ${info.branch}`,
+      `version_num = ${info.commit}`,
+      `tag = ${info.tag}`,
+      `entry_point = ${info.entryPoint}`,
+      `working_dir = ${info.workingDir}`,
+      "",
+    ].join("\n"),
+  );
+  const output = (chunk: Uint8Array, stream: "stdout" | "stderr") => o.log.output(chunk, stream);
+  const code = await setupCode({
+    info,
+    config: o.config,
+    executor: o.executor,
+    runDir,
+    expand: o.expand,
+    phases,
+    say,
+    signal: o.signal,
+    cleanups,
+  });
+  // Fail early (before building an environment) when the task cannot start from this checkout.
+  scriptDir(code.root, info.workingDir);
+  const env = await setupPythonEnv({
+    info,
+    code,
+    config: o.config,
+    executor: o.executor,
+    runDir,
+    expand: o.expand,
+    phases,
+    say,
+    output,
+    cuda: o.cuda,
+    toolsDir: o.toolsDir,
+    cleanups,
+    signal: o.signal,
+  });
+
+  await phases.run("start", async () => {
+    if (env.frozen) await writeBackRequirements(o, task, taskId, env.frozen, env.sourceText);
+  });
+  const command = await phases.run("start", async () => {
+    const args = wantsArgsOnCommandLine(task) ? argsFromHyperparams(task) : [];
+    const configFile = await writeTaskConfig(o.tree, runDir);
+    const cwd = scriptDir(code.root, info.workingDir);
+    const entryDir = join(cwd, info.entryPoint.startsWith("-") ? "." : info.entryPoint, "..");
+    const taskEnv = taskEnvironment({
+      taskId,
+      workerId: o.workerId,
+      configFile,
+      logLevel: o.logLevel,
+      venvDir: env.venvDir,
+      pythonPath: o.config.agent.force_git_root_python_path ? [code.root] : [cwd, entryDir],
+      gpus: o.gpus,
+      cpuOnly: o.cpuOnly,
+      base: Deno.env.toObject(),
+    });
+    const cmd = buildRunCommand({
+      info,
+      codeRoot: code.root,
+      python: env.python,
+      optimization: o.optimization,
+      args,
+      shell: Deno.env.get("SHELL"),
+      env: { ...Deno.env.toObject(), ...taskEnv },
+    });
+    const runtime: Record<string, unknown> = {
+      ...(task.runtime ?? {}),
+      _exec_agent_hostname: hostname(),
+      _agent_phase_sec: phases.seconds(),
+    };
+    const edits: Promise<unknown>[] = [tasks.editTask(o.client, taskId, { runtime }, { signal: o.signal })];
+    if (code.commit && !info.commit) {
+      edits.push(tasks.editTask(o.client, taskId, { script: { version_num: code.commit } }, { version: "2.5" }));
+    }
+    edits.push(tasks.startedTask(o.client, taskId, {
+      force: true,
+      status_reason: "worker starting task execution",
+      status_message: changed(o.workerId),
+    }));
+    await Promise.all(edits);
+    return { ...cmd, env: taskEnv };
+  });
+  say(`Setup timings: ${phases.summary()}`);
+  say(`Running task id [${taskId}]:\n[${command.cwd}]$ ${command.argv.join(" ")}\n`);
+  say("Environment setup completed successfully\n\nStarting Task Execution:\n");
+  const status = await phases.run(
+    "run",
+    () =>
+      o.executor.run(
+        { argv: command.argv, cwd: command.cwd, env: command.env },
+        (chunk, stream) => o.log.output(chunk, stream),
+        o.signal,
+      ),
+  );
+  const exitCode = status.code;
+  if (!o.disableMonitoring) await finalStatus(o, taskId, exitCode);
+  return { exitCode, taskId, reason: exitCode === 0 ? undefined : `worker execution exit code ${exitCode}` };
+}
+
+async function writeBackRequirements(
+  o: ExecuteTaskOptions,
+  task: Task,
+  taskId: string,
+  frozen: string[],
+  sourceText: string | undefined,
+): Promise<void> {
+  const current = task.script?.requirements ?? {};
+  const pip = frozen.join("\n");
+  const currentPip = Array.isArray(current.pip) ? current.pip.join("\n") : current.pip;
+  if (currentPip === pip && current.org_pip !== undefined) return;
+  const requirements: Record<string, unknown> = { ...current, pip };
+  if (current.org_pip === undefined || current.org_pip === null) requirements.org_pip = sourceText ?? currentPip ?? "";
+  await tasks.setRequirements(o.client, taskId, requirements, { signal: o.signal });
+}
+
+async function finalStatus(o: ExecuteTaskOptions, taskId: string, exitCode: number): Promise<void> {
+  const message = changed(o.workerId);
+  try {
+    if (exitCode === 0) {
+      o.log.info("Process completed successfully");
+      await tasks.completedTask(o.client, taskId, { status_reason: "worker execution done", status_message: message });
+    } else if (exitCode === 254) {
+      o.log.info("Process terminated by user");
+      await tasks.stoppedTask(o.client, taskId, { status_reason: "user abort", status_message: message });
+    } else {
+      o.log.info(`Process failed, exit code ${exitCode}`);
+      await tasks.failedTask(o.client, taskId, {
+        status_reason: `worker execution exit code ${exitCode}`,
+        status_message: message,
+      });
+    }
+  } catch (err) {
+    o.log.info(`Warning: could not update task id '${taskId}' status. Task exit code ${exitCode}`, "WARNING");
+    if (!(err instanceof ApiError)) throw err;
+  }
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}

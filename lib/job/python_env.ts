@@ -1,0 +1,217 @@
+/**
+ * The task's Python environment: choose the interpreter, work out the requirement set (the task's packages, or
+ * the repository's `requirements.txt`), then reuse a cached venv for that set or build one aside (create,
+ * install, freeze) and add it to the cache.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { type Executor, SetupError } from "../../executors/executor.ts";
+import type { AgentConfig } from "../config/config_schema.ts";
+import { shlexSplit } from "../config/shlex.ts";
+import { findPython, type PythonInfo } from "./python.ts";
+import { type Installer, resolveInstaller } from "./installer.ts";
+import {
+  normalizedSet,
+  parseRequirements,
+  repoRequirementsFiles,
+  type RequirementSet,
+  requirementsFileText,
+} from "./requirements.ts";
+import { pipRequirementsText, requestedPythonVersion } from "./task_info.ts";
+import type { ExecutionInfo } from "./task_info.ts";
+import { VenvCache, venvCacheKey } from "./venv_cache.ts";
+import type { PhaseTimer } from "./phases.ts";
+import type { CodeResult } from "./code_setup.ts";
+import type { OutputSink } from "../../executors/executor.ts";
+
+/** The environment the task runs in. */
+export interface PythonEnv {
+  /** The venv folder. */
+  venvDir: string;
+  /** The venv's interpreter. */
+  python: string;
+  base: PythonInfo;
+  /** `pip freeze` of the venv (undefined when nothing was installed). */
+  frozen?: string[];
+  /** The requirement text the set came from (for `org_pip`). */
+  sourceText?: string;
+  /** True when the venv came from the cache. */
+  cached: boolean;
+}
+
+/** Options of `setupPythonEnv`. */
+export interface PythonEnvOptions {
+  info: ExecutionInfo;
+  code: CodeResult;
+  config: AgentConfig;
+  executor: Executor;
+  runDir: string;
+  expand: (path: string) => string;
+  phases: PhaseTimer;
+  say: (line: string) => void;
+  output: OutputSink;
+  /** CUDA version for the cache key (`0` on CPU). */
+  cuda: string;
+  /** Folder uv is installed into on demand. */
+  toolsDir: string;
+  /** Release functions to run at the end (venv in-use marker). */
+  cleanups: (() => Promise<void>)[];
+  signal?: AbortSignal;
+}
+
+const FREEZE_FILE = ".clearml-freeze.txt";
+
+function requirementSource(o: PythonEnvOptions): { text?: string; from: string } {
+  const pm = o.config.agent.package_manager;
+  const fromRepo = () => {
+    if (!o.code.isRepository) return { from: "none" };
+    const files = repoRequirementsFiles(o.code.root, o.info.workingDir);
+    if (files.length === 0) return { from: "none" };
+    o.say(`Trying pip install: ${files[0]}`);
+    return { text: Deno.readTextFileSync(files[0]), from: files[0] };
+  };
+  if (pm.force_repo_requirements_txt) return fromRepo();
+  const text = pipRequirementsText(o.info.requirements, pm.force_original_requirements);
+  if (text !== undefined) return { text, from: "task" };
+  return fromRepo();
+}
+
+function parseSet(o: PythonEnvOptions, text: string): RequirementSet {
+  try {
+    return parseRequirements(text, { baseDir: o.code.isRepository ? o.code.root : undefined });
+  } catch (err) {
+    throw new SetupError("install", `Cannot read the task's requirements: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function extraIndexUrls(config: AgentConfig): string[] {
+  const raw = config.agent.package_manager.extra_index_url;
+  if (typeof raw === "string") return raw.trim() ? [raw.trim()] : [];
+  return Array.isArray(raw) ? raw.map(String).filter(Boolean) : [];
+}
+
+async function build(
+  o: PythonEnvOptions,
+  installer: Installer,
+  base: PythonInfo,
+  dir: string,
+  set: RequirementSet,
+): Promise<string[]> {
+  const pm = o.config.agent.package_manager;
+  await o.phases.run("env", () => installer.createVenv(base.executable, dir, pm.system_site_packages, o.signal));
+  const python = join(dir, "bin", "python");
+  if (set.lines.length === 0) return [];
+  const file = join(o.runDir, "requirements.txt");
+  await Deno.writeTextFile(file, requirementsFileText(set));
+  const flags = [...(pm.extra_pip_install_flags ?? []).flatMap((f) => shlexSplit(f))];
+  if (pm.force_upgrade) flags.push("--upgrade");
+  await o.phases.run("install", async () => {
+    o.say(`Installing ${set.lines.length} requirement(s) with ${installer.kind}`);
+    await installer.install({
+      python,
+      file,
+      cwd: o.code.root,
+      extraIndexUrls: extraIndexUrls(o.config),
+      extraFlags: flags,
+      env: o.code.gitEnv,
+      output: o.output,
+      signal: o.signal,
+    });
+  });
+  const frozen = await o.phases.run("install", () => installer.freeze(python, o.signal));
+  // Index options stay with the frozen list, so that the written-back requirements install again.
+  const pinned = [...set.options, ...frozen];
+  await Deno.writeTextFile(join(dir, FREEZE_FILE), pinned.join("\n") + "\n");
+  return pinned;
+}
+
+/** Choose the interpreter and get a venv with the task's requirements. */
+export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
+  const a = o.config.agent;
+  const pm = a.package_manager;
+  const venvsDir = o.expand(a.venvs_dir);
+  await Deno.mkdir(venvsDir, { recursive: true });
+  const base = await o.phases.run("env", () =>
+    findPython({
+      requested: a.ignore_requested_python_version ? undefined : requestedPythonVersion(o.info.binary),
+      pythonBinary: a.python_binary,
+      defaultPython: a.default_python,
+      cacheFile: join(venvsDir, ".python-interpreters.json"),
+      executor: o.executor,
+    }));
+  o.say(`Python: ${base.executable} (${base.version})`);
+  const source = requirementSource(o);
+  const set = source.text === undefined ? { lines: [], options: [], local: false } : parseSet(o, source.text);
+  const type = (pm.type || "pip").toLowerCase();
+  const keyInput = {
+    packageManager: type,
+    python: base.version,
+    cuda: o.cuda,
+    dockerImage: o.info.dockerImage,
+    requirements: normalizedSet(set),
+    systemSitePackages: pm.system_site_packages,
+  };
+  const key = venvCacheKey(keyInput);
+  const cacheRoot = a.venvs_cache.path ? o.expand(a.venvs_cache.path) : "";
+  const cache = cacheRoot && !set.local
+    ? new VenvCache({
+      root: cacheRoot,
+      maxEntries: a.venvs_cache.max_entries,
+      freeSpaceThresholdGb: a.venvs_cache.free_space_threshold_gb,
+      say: o.say,
+    })
+    : undefined;
+  if (!cacheRoot) {
+    o.say(
+      "::: Python virtual environment cache is DISABLED. To accelerate spin-up time set " +
+        "`agent.venvs_cache.path=~/.clearml/venvs-cache` :::",
+    );
+  } else if (set.local) o.say("venv cache skipped: the requirements use local paths or editable installs");
+
+  if (cache) {
+    const hit = await cache.lookup(key);
+    if (hit) {
+      o.cleanups.push(await cache.markInUse(key));
+      o.say(`::: Using Cached environment ${hit} :::`);
+      const frozen = await Deno.readTextFile(join(hit, FREEZE_FILE)).then(
+        (t) => t.split("\n").filter(Boolean),
+        () => undefined,
+      );
+      return { venvDir: hit, python: join(hit, "bin", "python"), base, frozen, sourceText: source.text, cached: true };
+    }
+  }
+
+  const installer = await o.phases.run("env", () =>
+    resolveInstaller({
+      type,
+      executor: o.executor,
+      toolsDir: o.toolsDir,
+      systemPython: base.executable,
+      say: o.say,
+      signal: o.signal,
+    }));
+  const dir = cache ? await cache.buildDir() : join(o.runDir, "venv");
+  try {
+    const frozen = await build(o, installer, base, dir, set);
+    let venvDir = dir;
+    if (cache && await cache.makeRoom()) {
+      o.say(`Adding venv into cache: ${cache.entryPath(key)}`);
+      venvDir = await cache.commit(dir, key);
+      o.cleanups.push(await cache.markInUse(key));
+      // The frozen list is written back to the task; a later run of it must hit this entry too.
+      const frozenSet = normalizedSet(parseRequirements(frozen.join("\n")));
+      await cache.addAlias(venvCacheKey({ ...keyInput, requirements: frozenSet }), key);
+    } else if (cache) {
+      venvDir = join(o.runDir, "venv");
+      await Deno.rename(dir, venvDir);
+      const { rewritePaths } = await import("./venv_cache.ts");
+      await rewritePaths(venvDir, dir, venvDir);
+    }
+    return { venvDir, python: join(venvDir, "bin", "python"), base, frozen, sourceText: source.text, cached: false };
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw err;
+  }
+}

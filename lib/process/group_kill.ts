@@ -1,0 +1,150 @@
+/**
+ * Signalling and tearing down a whole process tree by its process group: SIGTERM → grace period → SIGKILL of
+ * whatever remains, grandchildren included, until nothing of the tree is alive.
+ *
+ * @module
+ */
+
+import { isLive, listProcesses, type ProcInfo, readProcess, treeMembers } from "./proc_table.ts";
+
+/** Options of `terminateGroup`. */
+export interface TerminateOptions {
+  /** How long the tree may take to exit after the first signal before SIGKILL. @default 10000 */
+  graceMs?: number;
+  /** The polite signal sent first. @default "SIGTERM" */
+  termSignal?: Deno.Signal;
+  /** Aborting ends the grace period early: SIGKILL follows at once. It never cancels the kill itself. */
+  signal?: AbortSignal;
+  /** Session id to sweep as well (children spawned by `spawnChild` lead their own session: `sid === pgid`). */
+  sid?: number;
+  /** How often the process table is re-read while waiting. @default 20 */
+  pollMs?: number;
+  /**
+   * How long to keep SIGKILLing and waiting after the grace period. A process stuck in uninterruptible sleep
+   * (`D`) can outlive SIGKILL; it is then reported in `remaining` rather than waited for forever. @default 5000
+   */
+  killWaitMs?: number;
+}
+
+/** What `terminateGroup` did. */
+export interface TerminateResult {
+  /** True when everything exited within the grace period (no SIGKILL was needed). */
+  graceful: boolean;
+  /** Pids that received SIGKILL. */
+  killed: number[];
+  /** Pids still alive when `killWaitMs` ran out (normally empty). */
+  remaining: number[];
+}
+
+let cachedOwnGroup: number | null | undefined;
+
+function ownGroup(): number | null {
+  if (cachedOwnGroup === undefined) cachedOwnGroup = readProcess(Deno.pid)?.pgid ?? null;
+  return cachedOwnGroup;
+}
+
+/**
+ * Send `sig` to every process of group `pgid` (`kill(-pgid, sig)`). Returns false when the group does not
+ * exist. Refuses (throws `RangeError`) pgid ≤ 1 and our own group, which would signal the agent itself.
+ */
+export function signalGroup(pgid: number, sig: Deno.Signal): boolean {
+  assertForeignGroup(pgid);
+  try {
+    Deno.kill(-pgid, sig);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    // EPERM from a member owned by someone else: the rest of the group was still signalled.
+    if (err instanceof Deno.errors.PermissionDenied) return true;
+    throw err;
+  }
+}
+
+function assertForeignGroup(pgid: number): void {
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`Refusing to signal process group "${pgid}"`);
+  if (pgid === ownGroup()) {
+    throw new RangeError(`Refusing to signal process group "${pgid}": it is the agent's own group`);
+  }
+}
+
+function signalPid(pid: number, sig: Deno.Signal): boolean {
+  try {
+    Deno.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Live members of the tree, plus processes seen in an earlier snapshot that are still alive (same start time):
+ * a grandchild that left the group and session is found through its parent only while that parent lives.
+ */
+function members(pgid: number, sid: number | undefined, known: Map<number, number | null>): ProcInfo[] {
+  const table = listProcesses();
+  const found = treeMembers({ pgid, sid }, table);
+  const ids = new Set(found.map((p) => p.pid));
+  for (const p of table) {
+    if (!ids.has(p.pid) && known.has(p.pid) && known.get(p.pid) === p.startTicks && isLive(p)) found.push(p);
+  }
+  for (const p of found) known.set(p.pid, p.startTicks);
+  return found;
+}
+
+/** Signal the group and, one by one, tree members that left it (another group or session). */
+function signalTree(pgid: number, sig: Deno.Signal, procs: ProcInfo[]): number[] {
+  signalGroup(pgid, sig);
+  const hit: number[] = [];
+  for (const p of procs) {
+    if (p.pgid !== pgid) signalPid(p.pid, sig);
+    hit.push(p.pid);
+  }
+  return hit;
+}
+
+/**
+ * Stop the process tree of group `pgid`: send `termSignal` to the group (and to tree members that moved to
+ * another group), wait up to `graceMs` for all of them to exit, then SIGKILL what remains — repeatedly, since a
+ * dying parent may still fork — and resolve once no live process of the tree is left or `killWaitMs` passed.
+ * Zombies count as gone. Resolves at once when the tree is already gone.
+ */
+export async function terminateGroup(pgid: number, options: TerminateOptions = {}): Promise<TerminateResult> {
+  const { graceMs = 10_000, termSignal = "SIGTERM", pollMs = 20, killWaitMs = 5_000, sid } = options;
+  assertForeignGroup(pgid);
+  const known = new Map<number, number | null>();
+  let procs = members(pgid, sid, known);
+  if (procs.length === 0) return { graceful: true, killed: [], remaining: [] };
+
+  if (graceMs > 0 && !options.signal?.aborted) {
+    signalTree(pgid, termSignal, procs);
+    const graceEnd = Date.now() + graceMs;
+    while (Date.now() < graceEnd && !options.signal?.aborted) {
+      await sleep(Math.min(pollMs, graceEnd - Date.now()), options.signal);
+      procs = members(pgid, sid, known);
+      if (procs.length === 0) return { graceful: true, killed: [], remaining: [] };
+    }
+  }
+
+  const killed = new Set<number>();
+  const killEnd = Date.now() + killWaitMs;
+  for (;;) {
+    procs = members(pgid, sid, known);
+    if (procs.length === 0) return { graceful: false, killed: [...killed], remaining: [] };
+    if (Date.now() >= killEnd) return { graceful: false, killed: [...killed], remaining: procs.map((p) => p.pid) };
+    for (const pid of signalTree(pgid, "SIGKILL", procs)) killed.add(pid);
+    await sleep(pollMs);
+  }
+}
