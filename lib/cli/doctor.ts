@@ -63,6 +63,8 @@ export async function runDoctorCommand(global: GlobalOptions, options: DoctorOpt
       server: api.api_server,
       accessKey: api.credentials.access_key,
       secretKey: api.credentials.secret_key,
+      defaultMethod: api.http.default_method,
+      verifyCertificate: api.verify_certificate,
     });
     await report(server.result);
     await report(

@@ -1,13 +1,14 @@
 /**
- * Doctor check: the API server answers and accepts the credentials, by one `auth.login` call (HTTP Basic auth with
- * the access and secret keys, reference §4.2.1). Its `Date` header feeds the clock check.
- *
- * This is a single request with a deadline and no retry (doctor reports, it does not wait out an outage). It uses
- * `fetch` directly: the agent's API client (lib/api/) is not on main yet; switch to its login once it lands.
+ * Doctor check: the API server answers and accepts the credentials, by one `auth.login` through the agent's own API
+ * client (same method, headers and TLS setting as the daemon), with no retry: doctor reports, it does not wait out an
+ * outage. A plain `GET /debug.ping` then reads the server's `Date` header for the clock check.
  *
  * @module
  */
 
+import { ApiClient } from "../api/client.ts";
+import { ApiError } from "../api/errors.ts";
+import { RETRY } from "../api/retry_policy.ts";
 import type { CheckResult } from "./check.ts";
 import { errorLine } from "./check.ts";
 
@@ -17,61 +18,64 @@ export interface ServerCheckInput {
   server: string;
   accessKey: string;
   secretKey: string;
-  /** Milliseconds to wait for the answer (default 10 s). */
+  /** `api.http.default_method`. */
+  defaultMethod?: string;
+  /** `api.verify_certificate`. */
+  verifyCertificate?: boolean;
+  /** Milliseconds to wait for each answer (default 10 s). */
   timeoutMs?: number;
 }
 
 /** The result, and the server's clock reading when it answered. */
 export interface ServerCheckOutput {
   result: CheckResult;
-  /** The `Date` header of the answer, if any. */
+  /** The `Date` header of the server's answer, if any. */
   serverDate?: string;
-  /** Local time (ms since epoch) half-way through the request, to compare with `serverDate`. */
+  /** Local time (ms since epoch) half-way through that request, to compare with `serverDate`. */
   localMs?: number;
+}
+
+async function serverClock(server: string, timeoutMs: number): Promise<{ serverDate?: string; localMs?: number }> {
+  const started = Date.now();
+  try {
+    const res = await fetch(`${server}/debug.ping`, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return { serverDate: res.headers.get("date") ?? undefined, localMs: Math.round((started + Date.now()) / 2) };
+  } catch {
+    return {};
+  }
 }
 
 /** Log in once and say whether the server is reachable and the credentials accepted. */
 export async function serverCheck(input: ServerCheckInput): Promise<ServerCheckOutput> {
   const name = "server";
-  const url = `${input.server.replace(/\/+$/, "")}/auth.login`;
+  const server = input.server.replace(/\/+$/, "");
   const timeoutMs = input.timeoutMs ?? 10_000;
-  const started = Date.now();
-  let res: Response;
+  const client = new ApiClient({
+    host: server,
+    accessKey: input.accessKey,
+    secretKey: input.secretKey,
+    defaultMethod: input.defaultMethod,
+    verifyCertificate: input.verifyCertificate,
+    retry: RETRY.none,
+  });
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    res = await fetch(url, {
-      method: "POST",
-      headers: {
-        "Authorization": `Basic ${btoa(`${input.accessKey}:${input.secretKey}`)}`,
-        "Content-Type": "application/json",
-      },
-      body: "{}",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    await client.login({ retry: RETRY.none, signal });
   } catch (err) {
-    const why = err instanceof DOMException && err.name === "TimeoutError"
-      ? `no answer in ${timeoutMs} ms`
-      : errorLine(err);
-    return { result: { name, ok: false, required: true, detail: `Cannot reach "${url}": ${why}` } };
+    const url = `${server}/auth.login`;
+    let detail: string;
+    if (signal.aborted) detail = `Cannot reach "${url}": no answer in ${timeoutMs} ms`;
+    else if (!(err instanceof ApiError)) detail = `Cannot reach "${url}": ${errorLine(err)}`;
+    else if (err.isNetworkError) detail = `Cannot reach "${url}": ${err.serverMessage}`;
+    else if (err.code === 200 || err.serverMessage.startsWith("not a ClearML answer")) {
+      detail = `${input.server} is not a ClearML API server: HTTP ${err.code} to auth.login`;
+    } else detail = `${input.server} rejected the credentials: ${err.code} ${err.serverMessage}`.trim();
+    const clock = err instanceof ApiError && !err.isNetworkError ? await serverClock(server, timeoutMs) : {};
+    return { result: { name, ok: false, required: true, detail }, ...clock };
   }
-  const localMs = Math.round((started + Date.now()) / 2);
-  const serverDate = res.headers.get("date") ?? undefined;
-  const text = await res.text();
-  let body: { meta?: { result_code?: number; result_msg?: string }; data?: { token?: unknown } } = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not a ClearML answer; handled below
-  }
-  const code = body.meta?.result_code ?? res.status;
-  if (res.status === 200 && code === 200 && typeof body.data?.token === "string") {
-    return {
-      result: { name, ok: true, required: true, detail: `${input.server}: reachable, credentials accepted` },
-      serverDate,
-      localMs,
-    };
-  }
-  const detail = body.meta
-    ? `${input.server} rejected the credentials: ${code} ${body.meta.result_msg ?? ""}`.trim()
-    : `${input.server} is not a ClearML API server: HTTP ${res.status} to auth.login`;
-  return { result: { name, ok: false, required: true, detail }, serverDate, localMs };
+  return {
+    result: { name, ok: true, required: true, detail: `${input.server}: reachable, credentials accepted` },
+    ...await serverClock(server, timeoutMs),
+  };
 }

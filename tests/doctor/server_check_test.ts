@@ -1,6 +1,6 @@
 /**
  * serverCheck() over real HTTP. The embedded server (lib/server/) is not on main yet, so a minimal `auth.login`
- * endpoint in the ClearML envelope stands in for it; move these tests onto the embedded server when it lands.
+ * and `debug.ping` in the ClearML envelope stand in for it; move these tests onto the embedded server when it lands.
  */
 import assert from "node:assert/strict";
 import { serverCheck } from "../../lib/doctor/server_check.ts";
@@ -15,6 +15,7 @@ function envelope(code: number, msg: string, data: unknown) {
 function loginServer() {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     const path = new URL(req.url).pathname;
+    if (path === "/debug.ping") return envelope(200, "OK", {});
     if (path !== "/auth.login") return new Response("<html>not here</html>", { status: 404 });
     if (req.headers.get("authorization") !== `Basic ${btoa(`${KEY}:${SECRET}`)}`) {
       return envelope(401, "Unauthorized (invalid credentials)", {});
