@@ -37,7 +37,9 @@ export async function runWithDeadline(
   args: readonly string[],
   options: { path: string; timeoutMs?: number },
 ): Promise<RunOutput> {
-  const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const late = () => new Error(`"${program}" did not finish in ${timeoutMs} ms`);
   try {
     const out = await new Deno.Command(program, {
       args: [...args],
@@ -47,10 +49,12 @@ export async function runWithDeadline(
       stderr: "piped",
       signal,
     }).output();
+    // On the deadline Deno kills the child (SIGTERM) and the run ends with its signal status.
+    if (signal.aborted) throw late();
     const dec = new TextDecoder();
     return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   } catch (err) {
-    if (signal.aborted) throw new Error(`"${program}" did not finish in ${options.timeoutMs ?? 10_000} ms`);
+    if (signal.aborted) throw late();
     throw err;
   }
 }

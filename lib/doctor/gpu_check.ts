@@ -1,9 +1,11 @@
 /**
- * Doctor check: the GPUs the NVIDIA driver shows (`nvidia-smi --query-gpu`).
+ * Doctor check: the GPUs the NVIDIA driver shows, from one `nvidia-smi -q -x` read with the stats parser
+ * (`lib/stats/gpu_nvidia.ts`), so doctor and the status reports see the same GPUs.
  *
  * @module
  */
 
+import { type NvidiaGpu, parseNvidiaSmiXml } from "../stats/gpu_nvidia.ts";
 import type { CheckResult } from "./check.ts";
 import { errorLine } from "./check.ts";
 import { findExecutable, runWithDeadline } from "./_exec.ts";
@@ -11,23 +13,16 @@ import { findExecutable, runWithDeadline } from "./_exec.ts";
 /** Inputs of `gpuCheck`. */
 export interface GpuCheckInput {
   path: string;
-  /** True when GPUs are expected (`--gpus` given, or CUDA configured). */
+  /** True when GPUs are expected. */
   required: boolean;
+  /** Longest wait for nvidia-smi (a wedged driver hangs it), default 10 s. */
+  timeoutMs?: number;
 }
 
-/** One visible GPU. */
-export interface VisibleGpu {
-  index: string;
-  name: string;
-  memory: string;
-}
-
-/** Parse `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader` output. */
-export function parseGpuList(text: string): VisibleGpu[] {
-  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "").map((line) => {
-    const [index, name, memory] = line.split(",").map((f) => f.trim());
-    return { index, name: name ?? "", memory: memory ?? "" };
-  }).filter((g) => /^\d+$/.test(g.index));
+function describe(gpu: NvidiaGpu): string {
+  const memory = gpu.memoryTotalMiB === null ? "" : `, ${gpu.memoryTotalMiB} MiB`;
+  const mig = gpu.migEnabled ? `, MIG: ${gpu.migDevices.length} instances` : "";
+  return `${gpu.index}: ${gpu.name ?? "unknown"}${memory}${mig}`;
 }
 
 /** List the GPUs. */
@@ -36,19 +31,23 @@ export async function gpuCheck(input: GpuCheckInput): Promise<CheckResult> {
   const { required } = input;
   const smi = findExecutable("nvidia-smi", input.path);
   if (!smi) return { name, ok: false, required, detail: "nvidia-smi not found (no NVIDIA driver): CPU-only machine" };
+  let out;
   try {
-    const out = await runWithDeadline(smi, ["--query-gpu=index,name,memory.total", "--format=csv,noheader"], {
-      path: input.path,
-    });
-    if (out.code !== 0) {
-      const why = (out.stdout + out.stderr).trim().split("\n")[0];
-      return { name, ok: false, required, detail: `nvidia-smi failed (exit ${out.code}): ${why}` };
-    }
-    const gpus = parseGpuList(out.stdout);
-    if (gpus.length === 0) return { name, ok: false, required, detail: "nvidia-smi lists no GPU" };
-    const list = gpus.map((g) => `${g.index}: ${g.name} (${g.memory})`).join(", ");
-    return { name, ok: true, required, detail: `${gpus.length} GPU${gpus.length > 1 ? "s" : ""}: ${list}` };
+    out = await runWithDeadline(smi, ["-q", "-x"], { path: input.path, timeoutMs: input.timeoutMs });
   } catch (err) {
-    return { name, ok: false, required, detail: `nvidia-smi does not run: ${errorLine(err)}` };
+    return { name, ok: false, required, detail: `nvidia-smi does not answer: ${errorLine(err)}` };
+  }
+  if (out.code !== 0) {
+    const why = (out.stdout + out.stderr).trim().split("\n")[0];
+    return { name, ok: false, required, detail: `nvidia-smi failed (exit ${out.code}): ${why}` };
+  }
+  try {
+    const report = parseNvidiaSmiXml(out.stdout);
+    if (report.gpus.length === 0) return { name, ok: false, required, detail: "nvidia-smi lists no GPU" };
+    const driver = `driver ${report.driverVersion ?? "?"}, CUDA ${report.cudaVersion ?? "?"}`;
+    const count = `${report.gpus.length} GPU${report.gpus.length > 1 ? "s" : ""}`;
+    return { name, ok: true, required, detail: `${count} (${driver}): ${report.gpus.map(describe).join("; ")}` };
+  } catch (err) {
+    return { name, ok: false, required, detail: `Cannot read the output of nvidia-smi -q -x: ${errorLine(err)}` };
   }
 }
