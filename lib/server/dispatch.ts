@@ -8,9 +8,9 @@
 
 import type { Logger } from "../log.ts";
 import type { Authenticator, AuthResult } from "./auth.ts";
-import { envelopeResponse, type MetaInfo } from "./envelope.ts";
+import { envelopeReply, type MetaInfo, type Reply } from "./envelope.ts";
 import { errors, ServerError } from "./errors.ts";
-import { clearmlHeader, MAX_BODY_BYTES, mergeQuery, parseBody, parsePath, readBody } from "./http.ts";
+import { BodyTooLargeError, clearmlHeader, MAX_BODY_BYTES, mergeQuery, parseBody, parsePath, readBody } from "./http.ts";
 import { isObject, newId } from "./json.ts";
 import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "./model.ts";
 import { Params } from "./params.ts";
@@ -46,13 +46,21 @@ const CORS_HEADERS = {
   "server": "clearml",
 };
 
-function clientIp(req: Request, info: Deno.ServeHandlerInfo): string {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+/** One HTTP request as the transport hands it over. */
+export interface IncomingCall {
+  method: string;
+  url: URL;
+  headers: Headers;
+  /** Peer address. */
+  remoteAddr: string;
+  /** The body bytes (read on every method). */
+  body: AsyncIterable<Uint8Array>;
+}
+
+function clientIp(call: IncomingCall): string {
+  const forwarded = call.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
   if (forwarded) return forwarded;
-  const real = req.headers.get("x-real-ip");
-  if (real) return real;
-  const addr = info.remoteAddr as Deno.NetAddr;
-  return addr.hostname ?? "";
+  return call.headers.get("x-real-ip") ?? call.remoteAddr;
 }
 
 /** Turns HTTP requests into API calls. */
@@ -64,11 +72,16 @@ export class Dispatcher {
   }
 
   /** Handle one HTTP request. */
-  async handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+  async handle(req: IncomingCall): Promise<Reply> {
     const started = performance.now();
-    if (req.method === "OPTIONS") return new Response(null, { status: 200, headers: CORS_HEADERS });
+    if (req.method === "OPTIONS") return { status: 200, headers: CORS_HEADERS, body: "" };
     if (req.headers.get("content-encoding")) {
-      return new Response("Content encoding is not supported", { status: 415, headers: { "server": "clearml" } });
+      return {
+        status: 415,
+        headers: { "server": "clearml", "content-type": "text/plain" },
+        body: "Content encoding is not supported",
+        close: true,
+      };
     }
     const id = newId();
     const meta: MetaInfo = {
@@ -81,7 +94,8 @@ export class Dispatcher {
       subcode: 0,
       msg: "OK",
     };
-    const url = new URL(req.url);
+    const url = req.url;
+    let close = false;
     let auth: AuthResult | undefined;
     let data: unknown = {};
     try {
@@ -100,7 +114,7 @@ export class Dispatcher {
         );
       }
       meta.actualVersion = ep.minVersion;
-      const ip = clientIp(req, info);
+      const ip = clientIp(req);
       const workerHeader = clearmlHeader(req.headers, "worker");
       if (ep.authorize !== false) {
         auth = await this.#o.auth.authenticate(
@@ -109,7 +123,9 @@ export class Dispatcher {
           workerHeader ?? ip,
         );
       }
-      const bytes = await readBody(req, this.#o.maxBodyBytes ?? MAX_BODY_BYTES);
+      const declared = req.headers.get("content-length");
+      const cap = this.#o.maxBodyBytes ?? MAX_BODY_BYTES;
+      const bytes = await readBody(req.body, declared ? Number(declared) : undefined, cap);
       const reqData = parseBody(bytes, req.headers.get("content-type") ?? "", ep.batch === true);
       mergeQuery(reqData.body, url.searchParams);
       const hooks: (() => void)[] = [];
@@ -128,8 +144,8 @@ export class Dispatcher {
         now: this.#o.clock(),
         workerHeader,
         ip,
-        // Not req.signal: Deno aborts it on successful responses too; long polls are bounded by MAX_WAIT_MS.
-        signal: this.#o.shutdown,
+        signal: this.#o.shutdown, // long polls are bounded by their own maximum wait
+
         app: this.#o.app,
         afterCommit: (fn) => hooks.push(fn),
         tx: <T>(fn: () => T): T => {
@@ -158,6 +174,7 @@ export class Dispatcher {
       if (!isObject(data)) throw new TypeError(`Handler of "${ep.name}" returned a non-object`);
     } catch (err) {
       data = {};
+      if (err instanceof BodyTooLargeError && !err.drained) close = true;
       if (err instanceof ServerError) {
         meta.code = err.code;
         meta.subcode = err.subcode;
@@ -176,6 +193,6 @@ export class Dispatcher {
           who,
       );
     }
-    return envelopeResponse(meta, data);
+    return { ...envelopeReply(meta, data), close };
   }
 }

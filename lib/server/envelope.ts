@@ -40,16 +40,22 @@ export function envelopeJson(meta: MetaInfo, data: unknown): string {
     `"error_stack":${JSON.stringify(meta.stack ?? null)},"error_data":{}},"data":${JSON.stringify(data ?? {})}}`;
 }
 
+/** An HTTP answer, written by the transport (`server.ts`). */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Close the connection after the answer (the request body was not read). */
+  close?: boolean;
+}
+
 const BASE_HEADERS = {
   "content-type": "application/json; charset=utf-8",
   "server": "clearml",
   "access-control-allow-origin": "*",
 };
 
-/** The HTTP response for an envelope. */
-export function envelopeResponse(meta: MetaInfo, data: unknown, extraHeaders?: Record<string, string>): Response {
-  return new Response(envelopeJson(meta, data), {
-    status: meta.code,
-    headers: extraHeaders ? { ...BASE_HEADERS, ...extraHeaders } : BASE_HEADERS,
-  });
+/** The HTTP answer for an envelope. */
+export function envelopeReply(meta: MetaInfo, data: unknown): Reply {
+  return { status: meta.code, headers: BASE_HEADERS, body: envelopeJson(meta, data) };
 }

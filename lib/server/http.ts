@@ -28,32 +28,36 @@ export function parsePath(pathname: string): ParsedPath | undefined {
   return { name: m[2], version: m[1] };
 }
 
-/** Read the body, refusing more than `cap` bytes (`400/0`, nothing else is read). */
-export async function readBody(req: Request, cap = MAX_BODY_BYTES): Promise<Uint8Array> {
-  const tooLarge = () => errors.badRequest("request body too large", { limit_bytes: cap });
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > cap) {
-    await req.body?.cancel().catch(() => {});
-    throw tooLarge();
+/** The body was over the cap. `drained`: the rest was read and discarded (the connection can be reused). */
+export class BodyTooLargeError extends ServerError {
+  readonly drained: boolean;
+  constructor(cap: number, drained: boolean) {
+    super(400, 0, `Bad request (request body too large): limit_bytes=${cap}`);
+    this.drained = drained;
   }
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
+}
+
+/**
+ * Read a request body (any method: clients send JSON bodies with GET), refusing more than `cap` bytes. A declared
+ * `Content-Length` over the cap fails at once; a longer streamed body is drained and discarded, never buffered.
+ */
+export async function readBody(
+  chunks: AsyncIterable<Uint8Array>,
+  declaredLength: number | undefined,
+  cap = MAX_BODY_BYTES,
+): Promise<Uint8Array> {
+  if (declaredLength !== undefined && declaredLength > cap) throw new BodyTooLargeError(cap, false);
+  const parts: Uint8Array[] = [];
   let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
+  for await (const chunk of chunks) {
+    total += chunk.length;
+    if (total <= cap) parts.push(chunk);
   }
-  if (chunks.length === 1) return chunks[0];
+  if (total > cap) throw new BodyTooLargeError(cap, true);
+  if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
   let off = 0;
-  for (const c of chunks) {
+  for (const c of parts) {
     out.set(c, off);
     off += c.length;
   }

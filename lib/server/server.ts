@@ -13,7 +13,7 @@ import { registerSecret } from "../logs/redact.ts";
 import { Authenticator } from "./auth.ts";
 import { bootstrapAdmin, confSnippet } from "./credentials.ts";
 import { Dispatcher } from "./dispatch.ts";
-import { envelopeResponse } from "./envelope.ts";
+import { HttpTransport } from "./transport.ts";
 import { newId } from "./json.ts";
 import { COMPANY_ID, Db } from "./model.ts";
 import { Notifier } from "./notifier.ts";
@@ -127,7 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const store = Store.open({ path: join(options.dataDir, DB_FILE) });
   const shutdown = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let transport: HttpTransport | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     const db = new Db(store);
@@ -159,25 +159,8 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       shutdown: shutdown.signal,
       maxBodyBytes: options.maxBodyBytes,
     });
-    server = Deno.serve({
-      hostname: host,
-      port: options.port ?? 8008,
-      onListen: () => {},
-      onError: (err) => {
-        log.error(`Unhandled request error: ${err instanceof Error ? err.stack : String(err)}`);
-        return envelopeResponse({
-          id: newId(),
-          trx: "",
-          endpoint: null,
-          requestedVersion: null,
-          actualVersion: null,
-          code: 500,
-          subcode: 0,
-          msg: "General data error",
-        }, {});
-      },
-    }, (req, info) => dispatcher.handle(req, info));
-    const port = server.addr.port;
+    transport = await HttpTransport.listen({ dispatcher, host, port: options.port ?? 8008, log });
+    const port = transport.port;
     const url = `http://${urlHost(host)}:${port}`;
     const snippetPath = join(options.dataDir, SNIPPET_FILE);
     if (admin.created) await writePrivate(snippetPath, confSnippet(url, admin.accessKey!, admin.secretKey!));
@@ -199,18 +182,20 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       Deno.unrefTimer(t);
       timer = t;
     }
-    const srv = server;
+    const srv = transport;
     let closing: Promise<void> | undefined;
+    let markFinished = () => {};
+    const finished = new Promise<void>((r) => (markFinished = r));
     const close = () => {
       closing ??= (async () => {
         clearInterval(timer);
         shutdown.abort();
-        await srv.shutdown();
+        await srv.close();
         store.close();
+        markFinished();
       })();
       return closing;
     };
-    const finished = srv.finished.then(() => close());
     return {
       url,
       host,
@@ -230,7 +215,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   } catch (err) {
     clearInterval(timer);
     shutdown.abort();
-    await server?.shutdown();
+    await transport?.close();
     store.close();
     throw err;
   }
