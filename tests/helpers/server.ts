@@ -222,10 +222,11 @@ export interface TestServer extends ServerHandle {
   clock: TestClock;
 }
 
+/** Options of `startTestServer`: the server's, with a `TestClock` instead of a clock function. */
+export type TestServerOptions = Partial<Omit<StartServerOptions, "clock">> & { clock?: TestClock };
+
 /** Start a server in this process on a random port in a new temporary folder. */
-export async function startTestServer(
-  options: Partial<StartServerOptions> & { clock?: TestClock } = {},
-): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "clearml-server-test-" });
   const clock = options.clock ?? new TestClock(Date.now());
@@ -265,7 +266,7 @@ export async function startTestServer(
 }
 
 /** Run `fn` with a fresh test server, always closing it. */
-export async function withServer<T>(fn: (srv: TestServer) => Promise<T>, options?: Parameters<typeof startTestServer>[0]) {
+export async function withServer<T>(fn: (srv: TestServer) => Promise<T>, options?: TestServerOptions): Promise<T> {
   const srv = await startTestServer(options);
   try {
     return await fn(srv);

@@ -117,9 +117,6 @@ function reset(ctx: CallContext): Doc {
   const p = ctx.params;
   const task = getTask(ctx, p.reqStr("task"));
   const force = p.bool("force", false);
-  if (task.status === "published" && !force) {
-    throw errors.invalidTaskStatus("Cannot reset a published task without force", { status: task.status });
-  }
   validateTransition(task.status, "created", force);
   const removed = removeFromAllQueues(ctx.db, task.id, ctx.now);
   ctx.db.store.run("DELETE FROM events WHERE task = ?", task.id);
