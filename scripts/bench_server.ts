@@ -101,9 +101,21 @@ try {
 
   console.log(`cores: ${navigator.hardwareConcurrency} (server and load generator share them)`);
   console.log(`idle RSS after start:       ${idleRss.toFixed(1)} MB`);
-  console.log(`fill (create+enqueue):      ${TASKS} tasks in ${fillSec.toFixed(2)} s (${(2 * TASKS / fillSec).toFixed(0)} calls/s)`);
-  console.log(`queues.get_next_task:       ${pops} calls in ${popSec.toFixed(2)} s = ${(pops / popSec).toFixed(0)}/s (${POLLERS} pollers)`);
-  console.log(`events.add_batch:           ${BATCHES * LINES} lines in ${logSec.toFixed(2)} s = ${(BATCHES * LINES / logSec).toFixed(0)} lines/s`);
+  console.log(
+    `fill (create+enqueue):      ${TASKS} tasks in ${fillSec.toFixed(2)} s (${
+      (2 * TASKS / fillSec).toFixed(0)
+    } calls/s)`,
+  );
+  console.log(
+    `queues.get_next_task:       ${pops} calls in ${popSec.toFixed(2)} s = ${
+      (pops / popSec).toFixed(0)
+    }/s (${POLLERS} pollers)`,
+  );
+  console.log(
+    `events.add_batch:           ${BATCHES * LINES} lines in ${logSec.toFixed(2)} s = ${
+      (BATCHES * LINES / logSec).toFixed(0)
+    } lines/s`,
+  );
   console.log(`RSS after load (idle 2 s):  ${afterRss.toFixed(1)} MB`);
 } finally {
   await proc.stop();

@@ -24,14 +24,14 @@ function defaultDataDir(): string {
 }
 
 /** Run `server`; resolves to the exit code. */
-export function runServerCommand(global: GlobalOptions, options: ServerOptions): Promise<number> {
+export async function runServerCommand(global: GlobalOptions, options: ServerOptions): Promise<number> {
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
-  if (options.stop) return stopServer(dataDir);
-  const running = runningServerPid(dataDir);
+  if (options.stop) return await stopServer(dataDir);
+  const running = await runningServerPid(dataDir);
   if (running !== undefined) {
     throw new Error(`A server is already running on data dir "${dataDir}" (pid ${running})`);
   }
-  return options.detached ? startDetached(global, options, dataDir) : runForeground(options, dataDir);
+  return options.detached ? await startDetached(global, options, dataDir) : await runForeground(options, dataDir);
 }
 
 async function runForeground(options: ServerOptions, dataDir: string): Promise<number> {
@@ -153,7 +153,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
 }
 
 async function stopServer(dataDir: string): Promise<number> {
-  const pid = runningServerPid(dataDir);
+  const pid = await runningServerPid(dataDir);
   if (pid === undefined) throw new Error(`No server is running on data dir "${dataDir}"`);
   Deno.kill(pid, "SIGTERM");
   if (!await waitForExit(pid, STOP_TIMEOUT_MS)) {

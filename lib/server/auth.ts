@@ -10,7 +10,7 @@ import { type BootstrapResult, fingerprint, generateAccessKey, generateSecretKey
 import { insertCredential, verifySecret } from "./credentials.ts";
 import { errors } from "./errors.ts";
 import { importHs256Key, JwtError, signJwt, verifyJwt } from "./jwt.ts";
-import { type Identity } from "./model.ts";
+import type { Identity } from "./model.ts";
 import type { Store } from "./store.ts";
 import { type Clock, isoDate } from "./time.ts";
 import { MAX_VERSION } from "./registry.ts";

@@ -10,7 +10,15 @@ import type { Logger } from "../log.ts";
 import type { Authenticator, AuthResult } from "./auth.ts";
 import { envelopeReply, type MetaInfo, type Reply } from "./envelope.ts";
 import { errors, ServerError } from "./errors.ts";
-import { BodyTooLargeError, clearmlHeader, MAX_BODY_BYTES, mergeQuery, parseBody, parsePath, readBody } from "./http.ts";
+import {
+  BodyTooLargeError,
+  clearmlHeader,
+  MAX_BODY_BYTES,
+  mergeQuery,
+  parseBody,
+  parsePath,
+  readBody,
+} from "./http.ts";
 import { isObject, newId } from "./json.ts";
 import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "./model.ts";
 import { Params } from "./params.ts";

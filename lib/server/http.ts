@@ -85,7 +85,9 @@ export function parseJsonLines(text: string): Doc[] {
     } catch (err) {
       throw errors.badRequest("invalid json-lines body", { line: lineNo, error: (err as Error).message });
     }
-    if (!isObject(value)) throw errors.badRequest("invalid json-lines body: line is not a JSON object", { line: lineNo });
+    if (!isObject(value)) {
+      throw errors.badRequest("invalid json-lines body: line is not a JSON object", { line: lineNo });
+    }
     items.push(value);
   }
   return items;

@@ -17,28 +17,46 @@ export function pidFilePath(dataDir: string): string {
   return join(dataDir, PID_FILE);
 }
 
-/** True when a process with this pid exists and is not a zombie. */
-export function isProcessAlive(pid: number): boolean {
+/**
+ * The command line of a live (non-zombie) process, or `undefined`. Uses `ps`, since reading `/proc/<pid>` needs
+ * all permissions under Deno; without `ps` it falls back to signal 0's stand-in, `SIGCONT` (harmless to a running
+ * process), and returns an empty command line.
+ */
+export async function processArgs(pid: number): Promise<string | undefined> {
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
+    const out = await new Deno.Command("ps", {
+      args: ["-o", "stat=,args=", "-p", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const line = new TextDecoder().decode(out.stdout).trim();
+    if (!out.success || line === "" || line.startsWith("Z")) return undefined;
+    return line.slice(line.indexOf(" ") + 1);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) return undefined;
+    try {
+      Deno.kill(pid, "SIGCONT");
+      return "";
+    } catch {
+      return undefined;
+    }
   }
 }
 
-/** The pid recorded in the data folder, when its process is alive. */
-export function runningServerPid(dataDir: string): number | undefined {
+/** The pid recorded in the data folder, when it is a live `server` process (a stale file is ignored). */
+export async function runningServerPid(dataDir: string): Promise<number | undefined> {
   let text: string;
   try {
-    text = Deno.readTextFileSync(pidFilePath(dataDir));
+    text = await Deno.readTextFile(pidFilePath(dataDir));
   } catch {
     return undefined;
   }
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 0 || pid === Deno.pid) return undefined;
-  return isProcessAlive(pid) ? pid : undefined;
+  const args = await processArgs(pid);
+  if (args === undefined) return undefined;
+  return args === "" || /(^|\s)server(\s|$)/.test(args) ? pid : undefined;
 }
 
 /** Record this process as the server of the data folder (write aside, rename into place). */
@@ -61,7 +79,7 @@ export function removePidFile(dataDir: string): void {
 /** Wait until `pid` exits, polling every 100 ms up to `timeoutMs`; true when it exited. */
 export async function waitForExit(pid: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isProcessAlive(pid)) {
+  while (await processArgs(pid) !== undefined) {
     if (Date.now() >= deadline || signal?.aborted) return false;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -89,7 +89,7 @@ function removePath(doc: unknown, parts: string[]): void {
   if (!isObject(doc)) return;
   const [head, ...rest] = parts;
   if (rest.length === 0) delete doc[head];
-  else if (Array.isArray(doc[head])) for (const item of doc[head] as unknown[]) removePath(item, rest);
+  else if (Array.isArray(doc[head])) { for (const item of doc[head] as unknown[]) removePath(item, rest); }
   else removePath(doc[head], rest);
 }
 

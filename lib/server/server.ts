@@ -172,8 +172,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         try {
           const r = watchdog();
           if (r.expiredWorkers.length > 0 || r.stoppedTasks.length > 0) {
-            log.debug(`watchdog: expired workers ${r.expiredWorkers.join(", ") || "-"}; ` +
-              `stopped tasks ${r.stoppedTasks.join(", ") || "-"}`);
+            log.debug(
+              `watchdog: expired workers ${r.expiredWorkers.join(", ") || "-"}; ` +
+                `stopped tasks ${r.stoppedTasks.join(", ") || "-"}`,
+            );
           }
         } catch (err) {
           log.error(`watchdog failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -37,7 +37,11 @@ export function runWatchdog(db: Db, now: number, staleTaskSec: number): Watchdog
       const stamp = isoDate(now);
       task.status = "stopped";
       task.status_reason = task.status_message = "Forced stop (non-responsive)";
-      task.status_changed = task.last_change = task.last_update = task.completed = stamp;
+      task.status_changed =
+        task.last_change =
+        task.last_update =
+        task.completed =
+          stamp;
       db.tasks.update(task);
       report.stoppedTasks.push(task.id);
     }

@@ -65,14 +65,19 @@ Deno.test("server accepts Basic on every endpoint and Bearer from auth.login, an
     const token = await client.login();
     const bearer = await client.call("queues.get_default", {}, { auth: { header: `Bearer ${token}` } });
     assert.equal(bearer.status, 200);
-    const cookie = await client.call("queues.get_default", {}, { auth: "none", headers: { cookie: `clearml_token_basic=${token}` } });
+    const cookie = await client.call("queues.get_default", {}, {
+      auth: "none",
+      headers: { cookie: `clearml_token_basic=${token}` },
+    });
     assert.equal(cookie.status, 200);
     clock.advance(31 * 24 * 3600 * 1000);
     const expired = await client.call("queues.get_default", {}, { auth: { header: `Bearer ${token}` } });
     assert.equal(expired.status, 401);
     assert.equal(expired.meta.result_subcode, 30);
     assert.equal(expired.meta.result_msg, "Invalid token (invalid jwt token): reason=Signature has expired");
-    const fresh = await client.call("auth.login", undefined, { auth: { header: `Bearer ${await new ApiClient(client.url).login()}` } });
+    const fresh = await client.call("auth.login", undefined, {
+      auth: { header: `Bearer ${await new ApiClient(client.url).login()}` },
+    });
     assert.equal(fresh.status, 200);
   }, { clock });
 });

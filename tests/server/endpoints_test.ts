@@ -51,7 +51,10 @@ Deno.test("every endpoint answers an envelope: 401/20 without credentials, never
       assert.equal(bad.status, OPEN.has(name) ? 200 : 401, name);
       for (const body of [{}, WRONG_TYPES, UNKNOWN_IDS]) {
         const r = await client.call(name, body);
-        assert.ok(r.status === 200 || r.status === 400, `${name} ${JSON.stringify(body)}: ${r.status} ${r.meta.result_msg}`);
+        assert.ok(
+          r.status === 200 || r.status === 400,
+          `${name} ${JSON.stringify(body)}: ${r.status} ${r.meta.result_msg}`,
+        );
         assert.equal(r.meta.result_code, r.status, name);
         assert.equal(r.meta.endpoint?.name, name);
         assert.equal(typeof r.data, "object", name);

@@ -65,7 +65,11 @@ Deno.test("formatMessage() renders extra text and keyword details", () => {
 Deno.test("server answers every method with the full envelope and echoes the trx header", async () => {
   await withServer(async ({ client }) => {
     for (const method of ["GET", "POST", "PUT"] as const) {
-      const r = await client.call("debug.ping", { hello: "x" }, { method, auth: "none", headers: { "X-ClearML-Trx": "abc" } });
+      const r = await client.call("debug.ping", { hello: "x" }, {
+        method,
+        auth: "none",
+        headers: { "X-ClearML-Trx": "abc" },
+      });
       assert.equal(r.status, 200);
       assert.equal(r.meta.trx, "abc");
       assert.match(r.meta.id, /^[0-9a-f]{32}$/);
@@ -87,7 +91,11 @@ Deno.test("server merges query-string parameters into the body", async () => {
     assert.equal(r.data.a, 5);
     assert.equal(r.data.b, "keep");
     assert.deepEqual(r.data.n, { x: true });
-    const tok = await client.call("auth.login", undefined, { auth: "basic", method: "GET", query: "expiration_sec=100" });
+    const tok = await client.call("auth.login", undefined, {
+      auth: "basic",
+      method: "GET",
+      query: "expiration_sec=100",
+    });
     assert.equal(tok.status, 200);
   });
 });
@@ -96,7 +104,11 @@ Deno.test("server version quirks: above-max behaves as max, below min is 404, < 
   await withServer(async ({ client }) => {
     const hi = await client.call("queues.get_default", {}, { version: "999.0" });
     assert.equal(hi.status, 200);
-    assert.deepEqual(hi.meta.endpoint, { name: "queues.get_default", requested_version: "999.0", actual_version: "2.4" });
+    assert.deepEqual(hi.meta.endpoint, {
+      name: "queues.get_default",
+      requested_version: "999.0",
+      actual_version: "2.4",
+    });
     const low = await client.call("queues.get_default", {}, { version: "2.3" });
     assert.equal(low.status, 404);
     assert.equal(low.meta.result_subcode, 0);
@@ -140,7 +152,11 @@ Deno.test("server answers bad paths, unknown endpoints and bad bodies with error
     const opts = await fetch(`${client.url}/tasks.get_all`, { method: "OPTIONS" });
     assert.equal(opts.status, 200);
     await opts.body?.cancel();
-    const enc = await fetch(`${client.url}/debug.ping`, { method: "POST", headers: { "content-encoding": "gzip" }, body: "x" });
+    const enc = await fetch(`${client.url}/debug.ping`, {
+      method: "POST",
+      headers: { "content-encoding": "gzip" },
+      body: "x",
+    });
     assert.equal(enc.status, 415);
     await enc.body?.cancel();
   });

@@ -18,7 +18,12 @@ Deno.test("verifyJwt() rejects expired, tampered, foreign and malformed tokens",
   const cases: [string, string, number, CryptoKey][] = [
     ["expired", token, 2000, key],
     ["foreign key", token, 1000, otherKey],
-    ["tampered payload", token.replace(/\.[^.]+\./, `.${btoa(JSON.stringify({ a: 2, exp: 9999 })).replace(/=+$/, "")}.`), 1000, key],
+    [
+      "tampered payload",
+      token.replace(/\.[^.]+\./, `.${btoa(JSON.stringify({ a: 2, exp: 9999 })).replace(/=+$/, "")}.`),
+      1000,
+      key,
+    ],
     ["two segments", "abc.def", 1000, key],
     ["bad base64", "a$b.c.d", 1000, key],
   ];
@@ -30,7 +35,11 @@ Deno.test("verifyJwt() rejects expired, tampered, foreign and malformed tokens",
     "bad base64": /Invalid/,
   };
   for (const [name, t, now, k] of cases) {
-    await assert.rejects(verifyJwt(t, k, now), (err: unknown) => err instanceof JwtError && reasons[name].test(err.message), name);
+    await assert.rejects(
+      verifyJwt(t, k, now),
+      (err: unknown) => err instanceof JwtError && reasons[name].test(err.message),
+      name,
+    );
   }
   const noneAlg = `${btoa(JSON.stringify({ alg: "none" })).replace(/=+$/, "")}.${token.split(".")[1]}.`;
   await assert.rejects(verifyJwt(noneAlg, key, 1000), /alg value is not allowed/);

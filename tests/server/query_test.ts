@@ -30,7 +30,9 @@ Deno.test("listPredicate() implements any-of, -exclusion, null and the __$ opera
     ["status", ["-created"], ["b", "c"]],
     ["id", [], ["a", "b", "c"]],
   ];
-  for (const [field, value, want] of cases) assert.deepEqual(ids(listPredicate(field, value)), want, JSON.stringify(value));
+  for (const [field, value, want] of cases) {
+    assert.deepEqual(ids(listPredicate(field, value)), want, JSON.stringify(value));
+  }
 });
 
 Deno.test("patternPredicate() searches unanchored, case-sensitive, with Python escapes", () => {
@@ -47,8 +49,12 @@ Deno.test("patternPredicate() searches unanchored, case-sensitive, with Python e
 
 Deno.test("compilePattern() rejects invalid patterns with 400/21 naming the field", () => {
   for (const bad of ["(", "[a-", "a{2,1}", "(?x)a"]) {
-    assert.throws(() => compilePattern(bad, "name"), (err: unknown) =>
-      err instanceof ServerError && err.code === 400 && err.subcode === 21 && err.message.includes("field=name"), bad);
+    assert.throws(
+      () => compilePattern(bad, "name"),
+      (err: unknown) =>
+        err instanceof ServerError && err.code === 400 && err.subcode === 21 && err.message.includes("field=name"),
+      bad,
+    );
   }
   assert.deepEqual(translatePythonRegex("(?P<a>x)(?P=a)[\\A]"), { source: "(?<a>x)\\k<a>[\\A]", flags: "" });
 });
@@ -102,7 +108,10 @@ Deno.test("project() includes dotted paths, always id, hides hidden and internal
     _metric_state: {},
   };
   assert.deepEqual(project(doc, ["script.requirements"], []), { id: "t", script: { requirements: { pip: "x" } } });
-  assert.deepEqual(project(doc, ["models.input.model"], []), { id: "t", models: { input: [{ model: "1" }, { model: "2" }] } });
+  assert.deepEqual(project(doc, ["models.input.model"], []), {
+    id: "t",
+    models: { input: [{ model: "1" }, { model: "2" }] },
+  });
   assert.deepEqual(project(doc, undefined, ["enqueue_status"]), {
     id: "t",
     name: "n",

@@ -17,7 +17,11 @@ Deno.test("a fresh server has one default queue; create, update and get_all beha
     assert.equal(dup.meta.result_subcode, 801);
     const short = await client.call("queues.create", { name: "ab" });
     assert.equal(short.meta.result_subcode, 800);
-    const byName = await client.ok("queues.get_all", { name: "gpu\\ queue", only_fields: ["name", "id"], search_hidden: true });
+    const byName = await client.ok("queues.get_all", {
+      name: "gpu\\ queue",
+      only_fields: ["name", "id"],
+      search_hidden: true,
+    });
     assert.deepEqual(byName.queues, [{ id, name: "gpu queue" }]);
     const byId = await client.ok("queues.get_by_id", { queue: id });
     assert.deepEqual(byId.queue.tags, ["a", "b"]);
@@ -34,7 +38,9 @@ Deno.test("a fresh server has one default queue; create, update and get_all beha
     assert.equal((await client.ok("queues.get_all", { search_hidden: true })).queues.length, 3);
     assert.equal((await client.ok("queues.get_all", { name: "glue" })).queues.length, 1);
     await client.ok("queues.add_or_update_metadata", { queue: id, metadata: [{ key: "k", type: "str", value: "v" }] });
-    assert.deepEqual((await client.ok("queues.get_by_id", { queue: id })).queue.metadata, { k: { key: "k", type: "str", value: "v" } });
+    assert.deepEqual((await client.ok("queues.get_by_id", { queue: id })).queue.metadata, {
+      k: { key: "k", type: "str", value: "v" },
+    });
     assert.deepEqual((await client.ok("queues.get_by_id", { queue: id }, { version: "2.16" })).queue.metadata, []);
   });
 });
@@ -57,7 +63,11 @@ Deno.test("queues: FIFO get_next_task, empty answers {}, entries, duplicates and
     assert.equal(withInfo.entry.task, tasks[0]);
     assert.equal(withInfo.task_info.company, "d1bd92a3b039400cbafc60a7a5b1e52b");
     assert.equal((await client.ok("queues.get_next_task", { queue: q })).entry.task, tasks[1]);
-    assert.equal((await client.ok("tasks.get_by_id", { task: tasks[1] })).task.status, "queued", "a pop keeps the status");
+    assert.equal(
+      (await client.ok("tasks.get_by_id", { task: tasks[1] })).task.status,
+      "queued",
+      "a pop keeps the status",
+    );
     assert.equal((await client.ok("queues.get_next_task", { queue: q })).entry.task, tasks[2]);
     assert.deepEqual(await client.ok("queues.get_next_task", { queue: q }), {});
     const unknown = await client.call("queues.get_next_task", { queue: "0".repeat(32) }, { version: "2.14" });
@@ -77,7 +87,8 @@ Deno.test("queues: enqueue moves between queues, removes the development tag, de
     await client.ok("tasks.enqueue", { task: t, queue: q2 });
     assert.equal((await client.ok("queues.get_num_entries", { queue: q1 })).num, 0);
     assert.equal((await client.ok("queues.get_num_entries", { queue: q2 })).num, 1);
-    const doc = (await client.ok("tasks.get_all", { id: [t], only_fields: ["enqueue_status", "execution.queue"] })).tasks[0];
+    const doc =
+      (await client.ok("tasks.get_all", { id: [t], only_fields: ["enqueue_status", "execution.queue"] })).tasks[0];
     assert.deepEqual(doc, { id: t, enqueue_status: "created", execution: { queue: q2 } });
     const both = await client.call("tasks.enqueue", { task: t, queue: q1, queue_name: "first" });
     assert.equal(both.meta.result_subcode, 12);
@@ -108,11 +119,20 @@ Deno.test("queues: add/remove/clear/delete entries and move_* positions", async 
     for (let i = 0; i < 4; i++) ts.push(await newTask(client, `move ${i}`));
     for (const t of ts) assert.deepEqual(await client.ok("queues.add_task", { queue: q, task: t }), { added: 1 });
     assert.equal((await client.call("queues.add_task", { queue: q, task: ts[0] })).meta.result_subcode, 706);
-    assert.equal((await client.ok("tasks.get_by_id", { task: ts[0] })).task.status, "created", "add_task keeps the status");
-    const order = async () => (await client.ok("queues.get_by_id", { queue: q })).queue.entries.map((e: { task: string }) => ts.indexOf(e.task));
+    assert.equal(
+      (await client.ok("tasks.get_by_id", { task: ts[0] })).task.status,
+      "created",
+      "add_task keeps the status",
+    );
+    const order = async () =>
+      (await client.ok("queues.get_by_id", { queue: q })).queue.entries.map((e: { task: string }) =>
+        ts.indexOf(e.task)
+      );
     assert.deepEqual(await client.ok("queues.move_task_forward", { queue: q, task: ts[3], count: 2 }), { position: 1 });
     assert.deepEqual(await order(), [0, 3, 1, 2]);
-    assert.deepEqual(await client.ok("queues.move_task_backward", { queue: q, task: ts[0], count: 10 }), { position: 3 });
+    assert.deepEqual(await client.ok("queues.move_task_backward", { queue: q, task: ts[0], count: 10 }), {
+      position: 3,
+    });
     assert.deepEqual(await order(), [3, 1, 2, 0]);
     assert.deepEqual(await client.ok("queues.move_task_to_front", { queue: q, task: ts[2] }), { position: 0 });
     assert.deepEqual(await client.ok("queues.move_task_to_back", { queue: q, task: ts[3] }), { position: 3 });

@@ -21,7 +21,11 @@ Deno.test("Appendix A round trip: daemon and execute calls get the documented an
     // 1-3: login, resolve the queue, print it.
     const login = await client.call("auth.login", undefined, { auth: "basic", method: "GET" });
     assert.equal(login.status, 200);
-    const byName = await get("v2.5/queues.get_all", { name: "default", only_fields: ["name", "id"], search_hidden: true });
+    const byName = await get("v2.5/queues.get_all", {
+      name: "default",
+      only_fields: ["name", "id"],
+      search_hidden: true,
+    });
     assert.equal(byName.queues.length, 1);
     assert.deepEqual(Object.keys(byName.queues[0]).sort(), ["id", "name"]);
     const qid = byName.queues[0].id as string;
@@ -42,9 +46,21 @@ Deno.test("Appendix A round trip: daemon and execute calls get the documented an
 
     // Meanwhile an SDK user creates and enqueues a task (v2.23).
     const sdk = (ep: string, body: unknown) => client.ok(ep, body, { version: "2.23" });
-    const { id: tid } = await sdk("tasks.create", { name: "remote train", type: "training", system_tags: ["development"] });
-    await sdk("tasks.edit", { task: tid, force: true, script: { repository: "https://example.com/r.git", entry_point: "train.py" } });
-    await sdk("tasks.edit", { task: tid, force: true, hyperparams: { Environment: { FOO: { section: "Environment", name: "FOO", value: "bar" } } } });
+    const { id: tid } = await sdk("tasks.create", {
+      name: "remote train",
+      type: "training",
+      system_tags: ["development"],
+    });
+    await sdk("tasks.edit", {
+      task: tid,
+      force: true,
+      script: { repository: "https://example.com/r.git", entry_point: "train.py" },
+    });
+    await sdk("tasks.edit", {
+      task: tid,
+      force: true,
+      hyperparams: { Environment: { FOO: { section: "Environment", name: "FOO", value: "bar" } } },
+    });
     const enq = await sdk("tasks.enqueue", { task: tid, queue: qid });
     assert.equal(enq.queued, 1);
     assert.equal(enq.fields.status, "queued");
@@ -87,7 +103,11 @@ Deno.test("Appendix A round trip: daemon and execute calls get the documented an
       await get("v2.5/tasks.started", { task: tid, status_message: msg, force: true });
     }
     await get("v2.5/tasks.edit", { task: tid, script: { version_num: "abc123" }, force: true });
-    const req = await get("v2.14/tasks.get_all", { id: [tid], only_fields: ["script.requirements"], search_hidden: true });
+    const req = await get("v2.14/tasks.get_all", {
+      id: [tid],
+      only_fields: ["script.requirements"],
+      search_hidden: true,
+    });
     assert.deepEqual(req.tasks, [{ id: tid, script: { requirements: {} } }]);
     const setReq = await get("v2.5/tasks.set_requirements", { task: tid, requirements: { pip: "numpy==2.0\n" } });
     assert.deepEqual(setReq.fields["script.requirements"], { pip: "numpy==2.0\n" });
@@ -98,7 +118,11 @@ Deno.test("Appendix A round trip: daemon and execute calls get the documented an
     assert.equal(script.version_num, "abc123");
 
     // 11: the daemon watches, pings, uploads logs.
-    const watch = await get("v2.14/tasks.get_all", { id: [tid], only_fields: ["status", "status_message"], search_hidden: true });
+    const watch = await get("v2.14/tasks.get_all", {
+      id: [tid],
+      only_fields: ["status", "status_message"],
+      search_hidden: true,
+    });
     assert.deepEqual(watch.tasks, [{ id: tid, status: "in_progress", status_message: "worker started execution" }]);
     assert.deepEqual(await get("v2.5/tasks.ping", { task: tid }), {});
     for (let i = 0; i < 3; i++) assert.equal((await log(tid, `epoch ${i}`, 2000 + i)).data.added, 1);
@@ -133,18 +157,31 @@ Deno.test("Appendix A abort: tasks.stop on a worker-run task gives the stopping 
     const { id: tid } = await client.ok("tasks.create", { name: "long run", type: "training" });
     await client.ok("tasks.enqueue", { task: tid, queue: qid });
     await client.ok("workers.register", { worker: "host:gpu0", queues: [qid] }, { method: "GET" });
-    assert.equal((await client.ok("queues.get_next_task", { queue: qid }, { version: "2.14", method: "GET" })).entry.task, tid);
+    assert.equal(
+      (await client.ok("queues.get_next_task", { queue: qid }, { version: "2.14", method: "GET" })).entry.task,
+      tid,
+    );
     await client.ok("tasks.started", { task: tid, force: true }, { version: "2.5", method: "GET" });
-    await client.ok("workers.status_report", { worker: "host:gpu0", timestamp: Date.now(), task: tid }, { method: "GET" });
+    await client.ok("workers.status_report", { worker: "host:gpu0", timestamp: Date.now(), task: tid }, {
+      method: "GET",
+    });
     const stop = await client.ok("tasks.stop", { task: tid }, { version: "2.23" });
     assert.equal(stop.fields.status, "in_progress");
     assert.equal(stop.fields.status_message, "stopping");
-    const watch = await client.ok("tasks.get_all", { id: [tid], only_fields: ["status", "status_message"], search_hidden: true }, {
+    const watch = await client.ok("tasks.get_all", {
+      id: [tid],
+      only_fields: ["status", "status_message"],
+      search_hidden: true,
+    }, {
       version: "2.14",
       method: "GET",
     });
     assert.deepEqual(watch.tasks, [{ id: tid, status: "in_progress", status_message: "stopping" }]);
-    const stopped = await client.ok("tasks.stopped", { task: tid, status_reason: "task was stopped by tasks.stop", force: true }, {
+    const stopped = await client.ok("tasks.stopped", {
+      task: tid,
+      status_reason: "task was stopped by tasks.stop",
+      force: true,
+    }, {
       version: "2.5",
       method: "GET",
     });

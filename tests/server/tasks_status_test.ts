@@ -24,9 +24,12 @@ Deno.test("validateTransition() enforces the §4.2.2 table; same status and forc
       const allowed = from === to || TABLE[from].includes(to);
       if (allowed) validateTransition(from, to, false);
       else {
-        assert.throws(() => validateTransition(from, to, false), (err: unknown) =>
-          err instanceof ServerError && err.code === 400 && err.subcode === 110 &&
-          err.message === `Invalid task status (Invalid status change): current_status=${from}, new_status=${to}`);
+        assert.throws(
+          () => validateTransition(from, to, false),
+          (err: unknown) =>
+            err instanceof ServerError && err.code === 400 && err.subcode === 110 &&
+            err.message === `Invalid task status (Invalid status change): current_status=${from}, new_status=${to}`,
+        );
       }
       validateTransition(from, to, true);
     }

@@ -69,9 +69,9 @@ Deno.test("tasks.get_all filters, projects, orders and pages like upstream", asy
     const c = await mk("other-task", { project: p1sub, hyperparams: { Args: { lr: { value: "10" } } } });
     const d = await mk("task #4", { hyperparams: { Args: { lr: { value: "9" } } } });
     const names = async (body: Record<string, unknown>, version?: string) =>
-      (await client.ok("tasks.get_all", { ...body, only_fields: ["name"] }, { version })).tasks.map((t: { name: string }) =>
-        t.name
-      );
+      (await client.ok("tasks.get_all", { ...body, only_fields: ["name"] }, { version })).tasks.map((
+        t: { name: string },
+      ) => t.name);
     assert.deepEqual(await names({}), ["My Project task", "other-task", "task #4"]);
     assert.deepEqual(await names({ search_hidden: true, name: "^My\\ Project\\ task$" }), ["My Project task"]);
     assert.deepEqual(await names({ search_hidden: true, name: "(?i)project" }), ["My Project task", "my project task"]);
@@ -81,21 +81,37 @@ Deno.test("tasks.get_all filters, projects, orders and pages like upstream", asy
     assert.deepEqual(await names({ project: [p1] }), ["My Project task"]);
     assert.deepEqual(await names({ project: [p1], include_subprojects: true }), ["My Project task", "other-task"]);
     assert.deepEqual(await names({ order_by: ["-name"] }), ["task #4", "other-task", "My Project task"]);
-    assert.deepEqual(await names({ order_by: ["hyperparams.Args.lr.value"] }), ["task #4", "other-task", "My Project task"]);
+    assert.deepEqual(await names({ order_by: ["hyperparams.Args.lr.value"] }), [
+      "task #4",
+      "other-task",
+      "My Project task",
+    ]);
     assert.deepEqual(await names({ order_by: ["-created"], page: 1, page_size: 2 }), ["My Project task"]);
     assert.deepEqual(await names({ "hyperparams.Args.lr.value": ["9"] }), ["task #4"]);
-    assert.deepEqual(await names({ order_by: ["execution.parameters.lr"] }, "2.8"), ["task #4", "other-task", "My Project task"]);
+    assert.deepEqual(await names({ order_by: ["execution.parameters.lr"] }, "2.8"), [
+      "task #4",
+      "other-task",
+      "My Project task",
+    ]);
     const bad = await client.call("tasks.get_all", { name: "([" });
     assert.equal(bad.status, 400);
     assert.equal(bad.meta.result_subcode, 21);
     assert.match(bad.meta.result_msg, /field=name/);
-    const proj = await client.ok("tasks.get_all", { id: [c], only_fields: ["hyperparams.Args", "-hyperparams.Args.lr.section"] });
+    const proj = await client.ok("tasks.get_all", {
+      id: [c],
+      only_fields: ["hyperparams.Args", "-hyperparams.Args.lr.section"],
+    });
     assert.deepEqual(proj.tasks, [{ id: c, hyperparams: { Args: { lr: { value: "10", name: "lr" } } } }]);
     const first = await client.ok("tasks.get_all", { scroll_id: null, size: 2, only_fields: ["id"] });
     assert.deepEqual(first.tasks.map((t: { id: string }) => t.id), [a, c]);
     const second = await client.ok("tasks.get_all", { scroll_id: first.scroll_id, size: 2, only_fields: ["id"] });
     assert.deepEqual(second.tasks.map((t: { id: string }) => t.id), [d]);
-    const refresh = await client.ok("tasks.get_all", { scroll_id: second.scroll_id, size: 2, refresh_scroll: true, only_fields: ["id"] });
+    const refresh = await client.ok("tasks.get_all", {
+      scroll_id: second.scroll_id,
+      size: 2,
+      refresh_scroll: true,
+      only_fields: ["id"],
+    });
     assert.equal(refresh.tasks.length, 3);
     const badScroll = await client.call("tasks.get_all", { scroll_id: "garbage!", size: 2 });
     assert.equal(badScroll.meta.result_subcode, 1104);
@@ -135,7 +151,14 @@ Deno.test("tasks.edit merges script/execution/output/models one level and replac
       tags: ["t2"],
     });
     assert.equal(r.updated, 1);
-    assert.deepEqual(r.fields.script, { binary: "python", repository: "r", entry_point: "", branch: "main", version_num: "abc", requirements: { conda: "c" } });
+    assert.deepEqual(r.fields.script, {
+      binary: "python",
+      repository: "r",
+      entry_point: "",
+      branch: "main",
+      version_num: "abc",
+      requirements: { conda: "c" },
+    });
     const { task } = await client.ok("tasks.get_by_id", { task: id });
     assert.equal(task.script.repository, "r");
     assert.equal(task.script.version_num, "abc");
@@ -163,7 +186,11 @@ Deno.test("legacy views: v2.5 sees docker_cmd and the input model, v2.8 sees exe
     const { id } = await client.ok("tasks.create", {
       name: "legacy",
       type: "training",
-      execution: { parameters: { lr: 0.5, "TF_DEFINE/x": "y", flag: true }, docker_cmd: "nvidia/cuda:12 --ipc=host", model: "m9" },
+      execution: {
+        parameters: { lr: 0.5, "TF_DEFINE/x": "y", flag: true },
+        docker_cmd: "nvidia/cuda:12 --ipc=host",
+        model: "m9",
+      },
     }, { version: "2.5" });
     const now = (await client.ok("tasks.get_by_id", { task: id })).task;
     assert.deepEqual(now.hyperparams, {
@@ -185,7 +212,9 @@ Deno.test("legacy views: v2.5 sees docker_cmd and the input model, v2.8 sees exe
     await client.ok("tasks.edit", { task: id, execution: { parameters: { lr: 1 } } }, { version: "2.8" });
     const after = (await client.ok("tasks.get_by_id", { task: id }, { version: "2.8" })).task;
     assert.deepEqual(after.execution.parameters, { lr: "1" });
-    const proj = await client.ok("tasks.get_all", { id: [id], only_fields: ["execution.docker_cmd"] }, { version: "2.5" });
+    const proj = await client.ok("tasks.get_all", { id: [id], only_fields: ["execution.docker_cmd"] }, {
+      version: "2.5",
+    });
     assert.deepEqual(proj.tasks, [{ id, execution: { docker_cmd: "nvidia/cuda:12 --ipc=host" } }]);
   });
 });
@@ -237,7 +266,11 @@ Deno.test("tasks.clone copies the right fields and applies the new_task_* overri
 Deno.test("tasks.delete and tasks.reset follow the documented rules", async () => {
   await withServer(async ({ client }) => {
     const { id: queue } = await client.ok("queues.get_default", {});
-    const { id } = await client.ok("tasks.create", { name: "to reset", type: "training", script: { repository: "r", diff: "d" } });
+    const { id } = await client.ok("tasks.create", {
+      name: "to reset",
+      type: "training",
+      script: { repository: "r", diff: "d" },
+    });
     const { id: child } = await client.ok("tasks.create", { name: "child task", type: "training", parent: id });
     await client.ok("tasks.enqueue", { task: id, queue });
     await client.batch("events.add_batch", [{ type: "log", task: id, msg: "x" }]);
@@ -278,27 +311,69 @@ Deno.test("hyperparams and configuration endpoints round-trip strings and enforc
     const got = await client.ok("tasks.get_hyper_params", { tasks: [id] });
     assert.deepEqual(got.params[0].hyperparams.map((i: { name: string }) => i.name), ["epochs", "lr", "x"]);
     assert.deepEqual(got.params[0].hyperparams[1], items[0]);
-    await client.ok("tasks.edit_hyper_params", { task: id, hyperparams: [{ section: "Args", name: "new", value: "v" }], replace_hyperparams: "section" });
+    await client.ok("tasks.edit_hyper_params", {
+      task: id,
+      hyperparams: [{ section: "Args", name: "new", value: "v" }],
+      replace_hyperparams: "section",
+    });
     const sec = (await client.ok("tasks.get_by_id", { task: id })).task.hyperparams;
     assert.deepEqual(Object.keys(sec.Args), ["new"]);
     assert.deepEqual(Object.keys(sec.General), ["x"]);
-    const conflict = await client.call("tasks.delete_hyper_params", { task: id, hyperparams: [{ section: "Args" }, { section: "Args", name: "new" }] });
+    const conflict = await client.call("tasks.delete_hyper_params", {
+      task: id,
+      hyperparams: [{ section: "Args" }, { section: "Args", name: "new" }],
+    });
     assert.equal(conflict.meta.result_subcode, 15);
-    assert.deepEqual(await client.ok("tasks.delete_hyper_params", { task: id, hyperparams: [{ section: "General" }] }), { deleted: 1 });
+    assert.deepEqual(
+      await client.ok("tasks.delete_hyper_params", { task: id, hyperparams: [{ section: "General" }] }),
+      { deleted: 1 },
+    );
 
-    await client.ok("tasks.edit_configuration", { task: id, configuration: [{ name: "cfg", value: "a: 1", type: "yaml" }, { name: "empty", value: "" }] });
+    await client.ok("tasks.edit_configuration", {
+      task: id,
+      configuration: [{ name: "cfg", value: "a: 1", type: "yaml" }, { name: "empty", value: "" }],
+    });
     const conf = await client.ok("tasks.get_configurations", { tasks: [id], names: ["cfg"] });
-    assert.deepEqual(conf.configurations, [{ task: id, configuration: [{ name: "cfg", value: "a: 1", type: "yaml" }] }]);
-    assert.deepEqual((await client.ok("tasks.get_configuration_names", { tasks: [id] })).configurations, [{ task: id, names: ["cfg"] }]);
+    assert.deepEqual(conf.configurations, [{
+      task: id,
+      configuration: [{ name: "cfg", value: "a: 1", type: "yaml" }],
+    }]);
+    assert.deepEqual((await client.ok("tasks.get_configuration_names", { tasks: [id] })).configurations, [{
+      task: id,
+      names: ["cfg"],
+    }]);
 
     await client.ok("tasks.started", { task: id });
-    const locked = await client.call("tasks.edit_hyper_params", { task: id, hyperparams: [{ section: "Args", name: "z", value: "1" }] });
+    const locked = await client.call("tasks.edit_hyper_params", {
+      task: id,
+      hyperparams: [{ section: "Args", name: "z", value: "1" }],
+    });
     assert.equal(locked.meta.result_subcode, 110);
-    assert.equal((await client.call("tasks.edit_hyper_params", { task: id, force: true, hyperparams: [{ section: "Args", name: "z", value: "1" }] })).status, 200);
-    assert.equal((await client.call("tasks.edit_hyper_params", { task: id, hyperparams: [{ section: "Properties", name: "p", value: "1" }] })).status, 200);
+    assert.equal(
+      (await client.call("tasks.edit_hyper_params", {
+        task: id,
+        force: true,
+        hyperparams: [{ section: "Args", name: "z", value: "1" }],
+      })).status,
+      200,
+    );
+    assert.equal(
+      (await client.call("tasks.edit_hyper_params", {
+        task: id,
+        hyperparams: [{ section: "Properties", name: "p", value: "1" }],
+      })).status,
+      200,
+    );
     const props = (await client.ok("tasks.get_by_id", { task: id })).task.hyperparams.properties;
     assert.equal(props.p.value, "1");
     await client.ok("tasks.stopped", { task: id });
-    assert.equal((await client.call("tasks.edit_configuration", { task: id, force: true, configuration: [{ name: "c", value: "v" }] })).meta.result_subcode, 110);
+    assert.equal(
+      (await client.call("tasks.edit_configuration", {
+        task: id,
+        force: true,
+        configuration: [{ name: "c", value: "v" }],
+      })).meta.result_subcode,
+      110,
+    );
   });
 });

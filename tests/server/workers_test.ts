@@ -38,9 +38,18 @@ Deno.test("workers expire timeout seconds after their last report; reports auto-
   await withServer(async ({ client, clock }) => {
     await client.ok("workers.register", { worker: "short", timeout: 3 });
     clock.advance(2000);
-    await client.ok("workers.status_report", { worker: "short", timestamp: clock.now, machine_stats: null, tags: null });
+    await client.ok("workers.status_report", {
+      worker: "short",
+      timestamp: clock.now,
+      machine_stats: null,
+      tags: null,
+    });
     clock.advance(2500);
-    assert.equal((await client.ok("workers.get_all", { last_seen: 0 })).workers.length, 1, "the report renewed the TTL");
+    assert.equal(
+      (await client.ok("workers.get_all", { last_seen: 0 })).workers.length,
+      1,
+      "the report renewed the TTL",
+    );
     clock.advance(1000);
     assert.equal((await client.ok("workers.get_all", { last_seen: 0 })).workers.length, 0);
     const missingTs = await client.call("workers.status_report", { worker: "auto" });
@@ -116,13 +125,30 @@ Deno.test("workers runtime properties: set, read with expiry, remove", async () 
       { key: "force", value: "off", expiry: 3600 },
     ]);
     clock.advance(1800_000);
-    assert.equal((await client.ok("workers.get_runtime_properties", { worker: "w" })).runtime_properties[1].expiry, 1800);
+    assert.equal(
+      (await client.ok("workers.get_runtime_properties", { worker: "w" })).runtime_properties[1].expiry,
+      1800,
+    );
     clock.advance(1800_000);
-    assert.deepEqual((await client.ok("workers.get_runtime_properties", { worker: "w" })).runtime_properties.map((p: { key: string }) => p.key), ["available_gpus"]);
-    await client.ok("workers.set_runtime_properties", { worker: "w", runtime_properties: [{ key: "available_gpus", value: "" }] });
+    assert.deepEqual(
+      (await client.ok("workers.get_runtime_properties", { worker: "w" })).runtime_properties.map((
+        p: { key: string },
+      ) => p.key),
+      ["available_gpus"],
+    );
+    await client.ok("workers.set_runtime_properties", {
+      worker: "w",
+      runtime_properties: [{ key: "available_gpus", value: "" }],
+    });
     assert.deepEqual(await client.ok("workers.get_runtime_properties", { worker: "w" }), { runtime_properties: [] });
-    const bad = await client.call("workers.set_runtime_properties", { worker: "w", runtime_properties: [{ value: "x" }] });
+    const bad = await client.call("workers.set_runtime_properties", {
+      worker: "w",
+      runtime_properties: [{ value: "x" }],
+    });
     assert.equal(bad.meta.result_subcode, 12);
-    assert.equal((await client.call("workers.get_runtime_properties", { worker: "w" }, { version: "2.9" })).status, 404);
+    assert.equal(
+      (await client.call("workers.get_runtime_properties", { worker: "w" }, { version: "2.9" })).status,
+      404,
+    );
   });
 });

@@ -50,7 +50,15 @@ interface Position {
 /** One event's effect on its task (the event is already validated). */
 export function applyEventToTask(
   task: TaskDoc,
-  ev: { type: string; metric: string; variant: string; iter?: number; timestamp: number; value?: unknown; x_axis_label?: unknown },
+  ev: {
+    type: string;
+    metric: string;
+    variant: string;
+    iter?: number;
+    timestamp: number;
+    value?: unknown;
+    x_axis_label?: unknown;
+  },
 ): void {
   if (ev.iter !== undefined && !MONITOR_METRICS.has(ev.metric)) {
     task.last_iteration = Math.max(task.last_iteration ?? 0, ev.iter);

@@ -68,7 +68,13 @@ function create(ctx: CallContext): Doc {
 
 function createProject(
   ctx: CallContext,
-  p: { name: string; description?: string; tags?: string[]; system_tags?: string[]; default_output_destination?: string },
+  p: {
+    name: string;
+    description?: string;
+    tags?: string[];
+    system_tags?: string[];
+    default_output_destination?: string;
+  },
 ): Doc {
   const rawName = p.name;
   const parts = normalizeProjectName(rawName);
@@ -190,7 +196,9 @@ export function registerProjects(reg: Registry): void {
     {
       name: "projects.get_by_id",
       minVersion: "1.0",
-      handler: (ctx) => ({ project: projectFields(view(getProject(ctx, ctx.params.reqStr("project"))), [], SPEC.hiddenFields) }),
+      handler: (ctx) => ({
+        project: projectFields(view(getProject(ctx, ctx.params.reqStr("project"))), [], SPEC.hiddenFields),
+      }),
     },
     { name: "projects.update", minVersion: "1.0", handler: update },
   );

@@ -107,7 +107,13 @@ export function popHead(db: Db, queueId: string, now: number, onlyTask?: string)
 export function rewriteEntries(db: Db, queueId: string, entries: Entry[], now: number): void {
   db.store.run("DELETE FROM queue_entries WHERE queue = ?", queueId);
   entries.forEach((e, i) =>
-    db.store.run("INSERT INTO queue_entries (queue, pos, task, added) VALUES (?, ?, ?, ?)", queueId, i + 1, e.task, e.added)
+    db.store.run(
+      "INSERT INTO queue_entries (queue, pos, task, added) VALUES (?, ?, ?, ?)",
+      queueId,
+      i + 1,
+      e.task,
+      e.added,
+    )
   );
   touchQueue(db, queueId, now);
 }

@@ -143,7 +143,11 @@ function move(ctx: CallContext, where: "forward" | "backward" | "front" | "back"
   const idx = entries.findIndex((e) => e.task === taskId);
   if (idx < 0) throw errors.notQueued(undefined, { queue: q.id, task: taskId });
   const last = entries.length - 1;
-  const pos = where === "front" ? 0 : where === "back" ? last : where === "forward"
+  const pos = where === "front"
+    ? 0
+    : where === "back"
+    ? last
+    : where === "forward"
     ? Math.max(0, idx - count)
     : Math.min(last, idx + count);
   const [entry] = entries.splice(idx, 1);

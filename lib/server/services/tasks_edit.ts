@@ -111,7 +111,9 @@ function addArtifacts(ctx: CallContext): Doc {
   if (!artifacts || artifacts.length === 0) throw errors.validation("missing required field", { field: "artifacts" });
   requireWritable(task);
   for (const a of artifacts) {
-    if (typeof a.key !== "string" || a.key === "") throw errors.validation("artifact key is required", { field: "key" });
+    if (typeof a.key !== "string" || a.key === "") {
+      throw errors.validation("artifact key is required", { field: "key" });
+    }
   }
   const exec = task.execution ??= {};
   const byId = new Map(((exec.artifacts as Doc[] | undefined) ?? []).map((a) => [artifactId(a), a]));
@@ -127,7 +129,7 @@ function deleteArtifacts(ctx: CallContext): Doc {
   const task = getTask(ctx, p.reqStr("task"));
   const remove = new Set((p.objList("artifacts") ?? []).map(artifactId));
   requireWritable(task);
-  const before = ((task.execution?.artifacts as Doc[] | undefined) ?? []);
+  const before = (task.execution?.artifacts as Doc[] | undefined) ?? [];
   const after = before.filter((a) => !remove.has(artifactId(a)));
   if (after.length === before.length) return { deleted: 0 };
   task.execution = { ...task.execution, artifacts: after };

@@ -35,7 +35,9 @@ function readItems(ctx: CallContext, field: string, needName: boolean): ParamIte
   return items.map((raw) => {
     const section = typeof raw.section === "string" ? raw.section.trim() : "";
     const name = typeof raw.name === "string" ? raw.name.trim() : "";
-    if (field === "hyperparams" && section === "") throw errors.validation("Empty section name is not allowed", { field });
+    if (field === "hyperparams" && section === "") {
+      throw errors.validation("Empty section name is not allowed", { field });
+    }
     if (needName && name === "") throw errors.validation("Empty key is not allowed", { field });
     const item = { ...raw, name } as ParamItem;
     if (field === "hyperparams") item.section = section;
@@ -68,7 +70,7 @@ function editHyperParams(ctx: CallContext): Doc {
   if (!onlyProperties) requireEditable(task, p.bool("force", false));
   for (const i of items) if (isProperties(i.section)) i.section = "properties";
   const hp = mode === "all" ? {} : { ...task.hyperparams };
-  if (mode === "section") for (const i of items) hp[i.section!] = {};
+  if (mode === "section") { for (const i of items) hp[i.section!] = {}; }
   for (const i of items) (hp[i.section!] ??= {})[i.name] = i;
   task.hyperparams = hp;
   save(ctx, task);

@@ -6,7 +6,7 @@
  */
 
 import { errors } from "../errors.ts";
-import { type Doc, deletePath } from "../json.ts";
+import { deletePath, type Doc } from "../json.ts";
 import type { TaskDoc, TaskStatus } from "../model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate, parseDate } from "../time.ts";

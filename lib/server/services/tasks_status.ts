@@ -7,7 +7,7 @@
  */
 
 import { errors } from "../errors.ts";
-import { type Doc, deletePath, setPath } from "../json.ts";
+import { deletePath, type Doc, setPath } from "../json.ts";
 import { TASK_STATUSES, type TaskDoc, type TaskStatus } from "../model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate, parseDate } from "../time.ts";

@@ -153,7 +153,9 @@ function statusReport(ctx: CallContext): Doc {
 }
 
 function globToRegex(pattern: string): RegExp {
-  return new RegExp("^" + pattern.split("").map((c) => c === "*" ? ".*" : c === "?" ? "." : escapeRegex(c)).join("") + "$");
+  return new RegExp(
+    "^" + pattern.split("").map((c) => c === "*" ? ".*" : c === "?" ? "." : escapeRegex(c)).join("") + "$",
+  );
 }
 
 function liveEntries(ctx: CallContext): Doc[] {
@@ -226,4 +228,3 @@ export function registerWorkers(reg: Registry): void {
   );
   registerWorkerProperties(reg);
 }
-
