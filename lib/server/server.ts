@@ -13,7 +13,7 @@ import { registerSecret } from "../logs/redact.ts";
 import { Authenticator } from "./auth.ts";
 import { bootstrapAdmin, confSnippet } from "./credentials.ts";
 import { Dispatcher } from "./dispatch.ts";
-import { HttpTransport } from "./transport.ts";
+import { Http1Server } from "./http1.ts";
 import { newId } from "./json.ts";
 import { COMPANY_ID, Db } from "./model.ts";
 import { Notifier } from "./notifier.ts";
@@ -127,7 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const store = Store.open({ path: join(options.dataDir, DB_FILE) });
   const shutdown = new AbortController();
-  let transport: HttpTransport | undefined;
+  let transport: Http1Server | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     const db = new Db(store);
@@ -159,7 +159,12 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       shutdown: shutdown.signal,
       maxBodyBytes: options.maxBodyBytes,
     });
-    transport = await HttpTransport.listen({ dispatcher, host, port: options.port ?? 8008, log });
+    transport = Http1Server.listen({
+      host,
+      port: options.port ?? 8008,
+      handler: (call) => dispatcher.handle(call),
+      log,
+    });
     const port = transport.port;
     const url = `http://${urlHost(host)}:${port}`;
     const snippetPath = join(options.dataDir, SNIPPET_FILE);
