@@ -46,6 +46,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import("./lib/cli/server.ts")).runServerCommand(cmd.global, cmd.options);
       case "task":
         return await (await import("./lib/cli/task.ts")).runTaskCommand(cmd.global, cmd.options);
+      case "install-service":
+        return await (await import("./lib/cli/install_service.ts")).runInstallServiceCommand(cmd.global, cmd.options);
+      case "doctor":
+        return await (await import("./lib/cli/doctor.ts")).runDoctorCommand(cmd.global, cmd.options);
       default: {
         const unreachable: never = cmd;
         throw new Error(`Unhandled command ${JSON.stringify(unreachable)}`);

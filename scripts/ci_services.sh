@@ -14,6 +14,7 @@ SUDO=""
 need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd) # install-service tests: systemd-analyze verify
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}"
   $SUDO apt-get update -q >/dev/null

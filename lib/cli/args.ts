@@ -280,6 +280,54 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     onParsed({ kind: "task", global: global(task), options: { verb, args } });
   });
 
+  const service = addConfigFile(sub("install-service", "Write a systemd unit that runs the daemon as a service"))
+    .option("--queue <queues...>", "queues for the daemon (default: the default queue)")
+    .option("--docker [image_and_args...]", "run each task inside a container")
+    .option("--user <user>", "account the service runs as (default root)")
+    .option("--gpus <spec>", "GPUs of the worker: 0 | 0,1 | all")
+    .option("--cpu-only", "run with no GPU", false)
+    .option("--create-queue", "create the queues if they do not exist", false)
+    .option("--name <name>", "unit name", "clearml-agent")
+    .option("--binary <path>", "the clearml-agent executable (default: this one)")
+    .option("--unit-dir <dir>", "where to write the unit", "/etc/systemd/system")
+    .option("--env-file <path>", "credentials file, mode 0600 (default /etc/clearml-agent/<name>.env)")
+    .option(
+      "--stop-timeout <seconds>",
+      "how long a stop may drain before SIGKILL (0: forever)",
+      integer("--stop-timeout"),
+      1800,
+    )
+    .option("--print", "print the unit; write nothing", false);
+  service.action(() => {
+    const o = service.opts();
+    if (!/^[A-Za-z0-9_.@-]+$/.test(o.name)) throw new UsageError(`argument --name: invalid unit name: '${o.name}'`);
+    if (o.stopTimeout < 0) throw new UsageError(`argument --stop-timeout: must be 0 or more: ${o.stopTimeout}`);
+    onParsed({
+      kind: "install-service",
+      global: global(service),
+      options: {
+        queues: (o.queue as string[] | undefined) ?? [],
+        docker: docker(o.docker),
+        user: o.user,
+        gpus: o.gpus,
+        cpuOnly: o.cpuOnly,
+        createQueue: o.createQueue,
+        name: o.name,
+        binary: o.binary,
+        unitDir: o.unitDir,
+        envFile: o.envFile,
+        stopTimeout: o.stopTimeout,
+        print: o.print,
+      },
+    });
+  });
+
+  const doctor = addConfigFile(sub("doctor", "Check this machine: config, server, clock, Python, Docker, GPUs, disk"))
+    .option("--docker", "docker mode is intended: Docker checks are required", false);
+  doctor.action(() => {
+    onParsed({ kind: "doctor", global: global(doctor), options: { docker: Boolean(doctor.opts().docker) } });
+  });
+
   return program;
 }
 
@@ -289,7 +337,7 @@ function helpText(detailed: boolean): string {
   lines.push(`usage: ${PROGRAM_NAME} [-h] [--help] [--version] [--config-file CONFIG_FILE] [--debug]`);
   lines.push(`                     {${SUBCOMMANDS.join(",")}} ...`, "");
   lines.push("commands:");
-  for (const cmd of program.commands) lines.push(`  ${cmd.name().padEnd(10)} ${cmd.description()}`);
+  for (const cmd of program.commands) lines.push(`  ${cmd.name().padEnd(15)} ${cmd.description()}`);
   lines.push("", "options:");
   lines.push("  -h                    show a short help and exit");
   lines.push("  --help                show the help of every command and exit");

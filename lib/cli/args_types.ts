@@ -133,6 +133,34 @@ export interface TaskOptions {
   args: string[];
 }
 
+/** `install-service`: write a systemd unit that runs the daemon (lib/service/systemd_unit.ts). */
+export interface InstallServiceOptions {
+  queues: string[];
+  docker?: DockerOption;
+  /** Account the service runs as (default root). */
+  user?: string;
+  gpus?: string;
+  cpuOnly: boolean;
+  createQueue: boolean;
+  /** Unit name without `.service`. */
+  name: string;
+  /** The agent executable the unit runs (default: this binary, or the launcher when run from source). */
+  binary?: string;
+  unitDir: string;
+  /** Credentials file (default `/etc/clearml-agent/<name>.env`). */
+  envFile?: string;
+  /** Seconds systemd waits for the drain on stop; 0 waits forever. */
+  stopTimeout: number;
+  /** Print the unit instead of writing anything. */
+  print: boolean;
+}
+
+/** `doctor`: preflight checks (lib/doctor/). */
+export interface DoctorOptions {
+  /** Docker mode is intended: the Docker checks are required. */
+  docker: boolean;
+}
+
 /** A parsed command line. */
 export type ParsedCommand =
   | { kind: "help"; detailed: boolean; text: string }
@@ -144,7 +172,20 @@ export type ParsedCommand =
   | { kind: "config"; global: GlobalOptions; options: ConfigOptions }
   | { kind: "init"; global: GlobalOptions; options: InitOptions }
   | { kind: "server"; global: GlobalOptions; options: ServerOptions }
-  | { kind: "task"; global: GlobalOptions; options: TaskOptions };
+  | { kind: "task"; global: GlobalOptions; options: TaskOptions }
+  | { kind: "install-service"; global: GlobalOptions; options: InstallServiceOptions }
+  | { kind: "doctor"; global: GlobalOptions; options: DoctorOptions };
 
 /** The subcommand names, in help order. */
-export const SUBCOMMANDS = ["execute", "build", "list", "daemon", "config", "init", "server", "task"] as const;
+export const SUBCOMMANDS = [
+  "execute",
+  "build",
+  "list",
+  "daemon",
+  "config",
+  "init",
+  "server",
+  "task",
+  "install-service",
+  "doctor",
+] as const;

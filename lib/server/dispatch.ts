@@ -1,0 +1,206 @@
+/**
+ * One API call from request to envelope: path → handler (404) → authentication (401) → body (400) → handler in
+ * one SQLite transaction → envelope. Any failure becomes the upstream error envelope; unexpected exceptions are
+ * logged with their stack and answered `500/0` without one.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { Authenticator, AuthResult } from "./auth.ts";
+import { envelopeReply, type MetaInfo, type Reply } from "./envelope.ts";
+import { errors, ServerError } from "./errors.ts";
+import {
+  BodyTooLargeError,
+  clearmlHeader,
+  MAX_BODY_BYTES,
+  mergeQuery,
+  parseBody,
+  parsePath,
+  readBody,
+} from "./http.ts";
+import { isObject, newId } from "./json.ts";
+import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "./model.ts";
+import { Params } from "./params.ts";
+import { type AppServices, type CallContext, MAX_VERSION, parseVersion, type Registry } from "./registry.ts";
+import type { Clock } from "./time.ts";
+
+/** Options for `Dispatcher`. */
+export interface DispatcherOptions {
+  registry: Registry;
+  db: Db;
+  auth: Authenticator;
+  app: AppServices;
+  clock: Clock;
+  log: Logger;
+  /** Aborted when the server shuts down (releases long polls). */
+  shutdown: AbortSignal;
+  /** Body size cap in bytes. */
+  maxBodyBytes?: number;
+}
+
+const ANONYMOUS: Identity = {
+  user: "",
+  company: COMPANY_ID,
+  role: "guest",
+  user_name: "",
+  company_name: COMPANY_NAME,
+};
+
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, PUT, OPTIONS",
+  "access-control-allow-headers": "*",
+  "server": "clearml",
+};
+
+/** One HTTP request as the transport hands it over. */
+export interface IncomingCall {
+  method: string;
+  url: URL;
+  headers: Headers;
+  /** Peer address. */
+  remoteAddr: string;
+  /** The body bytes (read on every method). */
+  body: AsyncIterable<Uint8Array>;
+}
+
+function clientIp(call: IncomingCall): string {
+  const forwarded = call.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  if (forwarded) return forwarded;
+  return call.headers.get("x-real-ip") ?? call.remoteAddr;
+}
+
+/** Turns HTTP requests into API calls. */
+export class Dispatcher {
+  #o: DispatcherOptions;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+  }
+
+  /** Handle one HTTP request. */
+  async handle(req: IncomingCall): Promise<Reply> {
+    const started = performance.now();
+    if (req.method === "OPTIONS") return { status: 200, headers: CORS_HEADERS, body: "" };
+    if (req.headers.get("content-encoding")) {
+      return {
+        status: 415,
+        headers: { "server": "clearml", "content-type": "text/plain" },
+        body: "Content encoding is not supported",
+        close: true,
+      };
+    }
+    const id = newId();
+    const meta: MetaInfo = {
+      id,
+      trx: clearmlHeader(req.headers, "trx") ?? id,
+      endpoint: null,
+      requestedVersion: null,
+      actualVersion: null,
+      code: 200,
+      subcode: 0,
+      msg: "OK",
+    };
+    const url = req.url;
+    let close = false;
+    let auth: AuthResult | undefined;
+    let data: unknown = {};
+    try {
+      const parsed = parsePath(url.pathname);
+      if (!parsed) throw new ServerError(400, 0, `Invalid request path ${url.pathname}`);
+      meta.endpoint = parsed.name;
+      meta.requestedVersion = parsed.version ?? MAX_VERSION;
+      const version = parseVersion(meta.requestedVersion);
+      if (!version) throw errors.invalidVersion(undefined, { version: meta.requestedVersion });
+      const ep = this.#o.registry.resolve(parsed.name, version);
+      if (!ep) {
+        throw new ServerError(
+          404,
+          0,
+          `Unable to find endpoint for name ${parsed.name} and version ${meta.requestedVersion}`,
+        );
+      }
+      meta.actualVersion = ep.minVersion;
+      const ip = clientIp(req);
+      const workerHeader = clearmlHeader(req.headers, "worker");
+      if (ep.authorize !== false) {
+        auth = await this.#o.auth.authenticate(
+          req.headers.get("authorization"),
+          req.headers.get("cookie"),
+          workerHeader ?? ip,
+        );
+      }
+      const declared = req.headers.get("content-length");
+      const cap = this.#o.maxBodyBytes ?? MAX_BODY_BYTES;
+      const bytes = await readBody(req.body, declared ? Number(declared) : undefined, cap);
+      const reqData = parseBody(bytes, req.headers.get("content-type") ?? "", ep.batch === true);
+      mergeQuery(reqData.body, url.searchParams);
+      const hooks: (() => void)[] = [];
+      const runHooks = () => {
+        for (const h of hooks.splice(0)) h();
+      };
+      const store = this.#o.db.store;
+      const commitOnError = (err: unknown) => err instanceof ServerError && err.commit;
+      const ctx: CallContext = {
+        endpoint: parsed.name,
+        params: new Params(reqData.body),
+        batch: reqData.batch,
+        version,
+        identity: auth?.identity ?? ANONYMOUS,
+        db: this.#o.db,
+        now: this.#o.clock(),
+        workerHeader,
+        ip,
+        signal: this.#o.shutdown, // long polls are bounded by their own maximum wait
+
+        app: this.#o.app,
+        afterCommit: (fn) => hooks.push(fn),
+        tx: <T>(fn: () => T): T => {
+          try {
+            const r = store.tx(fn, commitOnError);
+            runHooks();
+            return r;
+          } catch (err) {
+            if (commitOnError(err)) runHooks();
+            hooks.length = 0;
+            throw err;
+          }
+        },
+      };
+      let result: unknown;
+      if (ep.tx === false) {
+        result = await ep.handler(ctx);
+      } else {
+        result = ctx.tx(() => {
+          const r = ep.handler(ctx);
+          if (r instanceof Promise) throw new TypeError(`Handler of "${ep.name}" must be synchronous`);
+          return r;
+        });
+      }
+      data = result === undefined || result === null ? {} : result;
+      if (!isObject(data)) throw new TypeError(`Handler of "${ep.name}" returned a non-object`);
+    } catch (err) {
+      data = {};
+      if (err instanceof BodyTooLargeError && !err.drained) close = true;
+      if (err instanceof ServerError) {
+        meta.code = err.code;
+        meta.subcode = err.subcode;
+        meta.msg = err.message;
+      } else {
+        meta.code = 500;
+        meta.subcode = 0;
+        meta.msg = `General data error (${err instanceof Error ? err.message : String(err)})`;
+        this.#o.log.error(`${meta.endpoint ?? url.pathname}: ${err instanceof Error ? err.stack : String(err)}`);
+      }
+    }
+    if (this.#o.log.enabled("debug")) {
+      const who = auth ? ` auth=${auth.scheme}${auth.accessKey ? `:${auth.accessKey}` : ""}` : "";
+      this.#o.log.debug(
+        `${req.method} ${url.pathname} ${meta.code}/${meta.subcode} ${(performance.now() - started).toFixed(1)}ms` +
+          who,
+      );
+    }
+    return { ...envelopeReply(meta, data), close };
+  }
+}

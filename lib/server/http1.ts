@@ -1,0 +1,326 @@
+/**
+ * A small HTTP/1.1 server over `Deno.listen`. Neither `Deno.serve` (it drops request bodies on GET, and the
+ * ClearML clients send their JSON bodies with GET) nor `node:http` (correct, but its compatibility layer costs
+ * ~6 MB of idle RSS) fits, and the server only needs plain HTTP/1.1: keep-alive, `Content-Length` and chunked
+ * request bodies, `Expect: 100-continue`, sequential pipelining, and a graceful close that lets in-flight calls
+ * finish.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { IncomingCall } from "./dispatch.ts";
+import type { Reply } from "./envelope.ts";
+import { ServerError } from "./errors.ts";
+
+const MAX_HEAD_BYTES = 64 * 1024;
+const IDLE_TIMEOUT_MS = 120_000;
+const CRLF2 = new Uint8Array([13, 10, 13, 10]);
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+const REASONS: Record<number, string> = {
+  100: "Continue",
+  200: "OK",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  500: "Internal Server Error",
+};
+
+/** A request the connection could not parse: `400/0`, and the connection is closed. */
+export class ProtocolError extends ServerError {
+  override name = "ProtocolError";
+  constructor(message: string) {
+    super(400, 0, `Bad request (${message})`);
+  }
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
+  outer: for (let i = from; i <= hay.length - needle.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Buffered reads from one connection. */
+class Reader {
+  #conn: Deno.Conn;
+  #buf = new Uint8Array(0);
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  async #fill(): Promise<boolean> {
+    const chunk = new Uint8Array(64 * 1024);
+    const n = await this.#conn.read(chunk);
+    if (n === null) return false;
+    const next = new Uint8Array(this.#buf.length + n);
+    next.set(this.#buf);
+    next.set(chunk.subarray(0, n), this.#buf.length);
+    this.#buf = next;
+    return true;
+  }
+
+  /** Bytes up to and excluding `delim` (consumed); `null` on a clean EOF before any byte. */
+  async until(delim: Uint8Array, max: number): Promise<Uint8Array | null> {
+    let scanned = 0;
+    while (true) {
+      const at = indexOf(this.#buf, delim, Math.max(0, scanned - delim.length));
+      if (at >= 0) {
+        const out = this.#buf.slice(0, at);
+        this.#buf = this.#buf.subarray(at + delim.length);
+        return out;
+      }
+      scanned = this.#buf.length;
+      if (this.#buf.length > max) throw new ProtocolError("Request head too large");
+      if (!await this.#fill()) {
+        if (this.#buf.length === 0) return null;
+        throw new ProtocolError("Connection closed inside a request");
+      }
+    }
+  }
+
+  /** Up to `max` bytes (at least one unless EOF). */
+  async some(max: number): Promise<Uint8Array | null> {
+    if (this.#buf.length === 0 && !await this.#fill()) return null;
+    const out = this.#buf.slice(0, max);
+    this.#buf = this.#buf.subarray(out.length);
+    return out;
+  }
+}
+
+async function* fixedBody(reader: Reader, length: number): AsyncGenerator<Uint8Array> {
+  let left = length;
+  while (left > 0) {
+    const chunk = await reader.some(left);
+    if (chunk === null) throw new ProtocolError("Connection closed inside a request body");
+    left -= chunk.length;
+    yield chunk;
+  }
+}
+
+async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
+  const crlf = new Uint8Array([13, 10]);
+  while (true) {
+    const line = await reader.until(crlf, 1024);
+    if (line === null) throw new ProtocolError("Connection closed inside a chunked body");
+    const size = parseInt(dec.decode(line).split(";")[0].trim(), 16);
+    if (!Number.isFinite(size) || size < 0) throw new ProtocolError("Invalid chunk size");
+    if (size === 0) {
+      while (true) { // trailers, up to the empty line
+        const t = await reader.until(crlf, MAX_HEAD_BYTES);
+        if (t === null || t.length === 0) return;
+      }
+    }
+    yield* fixedBody(reader, size);
+    await reader.until(crlf, 2);
+  }
+}
+
+/** A body stream that remembers a broken read and can be drained if the handler did not read it all. */
+class Body implements AsyncIterable<Uint8Array> {
+  #it: AsyncGenerator<Uint8Array>;
+  /** True once a read failed: the connection can no longer be trusted. */
+  failed = false;
+
+  constructor(it: AsyncGenerator<Uint8Array>) {
+    this.#it = it;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: async () => {
+        try {
+          return await this.#it.next();
+        } catch (err) {
+          this.failed = true;
+          throw err;
+        }
+      },
+    };
+  }
+
+  /** Read and discard whatever is left; false when the body was broken. */
+  async drain(): Promise<boolean> {
+    if (this.failed) return false;
+    try {
+      while (!(await this.#it.next()).done) { /* discard */ }
+      return true;
+    } catch {
+      this.failed = true;
+      return false;
+    }
+  }
+}
+
+/** Options for `Http1Server.listen`. */
+export interface Http1Options {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  handler: (call: IncomingCall) => Promise<Reply>;
+  log: Logger;
+}
+
+/** The listening server. */
+export class Http1Server {
+  #listener: Deno.Listener;
+  #options: Http1Options;
+  #conns = new Map<Deno.Conn, { busy: boolean }>();
+  #inFlight = new Set<Promise<void>>();
+  #closing?: Promise<void>;
+  #accepting: Promise<void>;
+
+  private constructor(listener: Deno.Listener, options: Http1Options) {
+    this.#listener = listener;
+    this.#options = options;
+    this.#accepting = this.#accept();
+  }
+
+  /** Start listening. */
+  static listen(options: Http1Options): Http1Server {
+    return new Http1Server(Deno.listen({ hostname: options.host, port: options.port }), options);
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return (this.#listener.addr as Deno.NetAddr).port;
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      const p = this.#serve(conn).catch(() => {}).finally(() => {
+        this.#conns.delete(conn);
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      });
+      this.#inFlight.add(p);
+      p.finally(() => this.#inFlight.delete(p));
+    }
+  }
+
+  async #write(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+    for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+  }
+
+  async #respond(conn: Deno.Conn, reply: Reply, keepAlive: boolean): Promise<void> {
+    const body = enc.encode(reply.body);
+    let head = `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Unknown"}\r\n`;
+    for (const [k, v] of Object.entries(reply.headers)) head += `${k}: ${v}\r\n`;
+    head += `content-length: ${body.length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
+    const head8 = enc.encode(head);
+    const out = new Uint8Array(head8.length + body.length);
+    out.set(head8);
+    out.set(body, head8.length);
+    await this.#write(conn, out);
+  }
+
+  async #serve(conn: Deno.Conn): Promise<void> {
+    const state = { busy: false };
+    this.#conns.set(conn, state);
+    const reader = new Reader(conn);
+    const remote = (conn.remoteAddr as Deno.NetAddr).hostname ?? "";
+    while (!this.#closing) {
+      let idle: ReturnType<typeof setTimeout> | undefined = setTimeout(() => conn.close(), IDLE_TIMEOUT_MS);
+      let head: Uint8Array | null;
+      try {
+        head = await reader.until(CRLF2, MAX_HEAD_BYTES);
+      } catch (err) {
+        clearTimeout(idle);
+        if (err instanceof ProtocolError) {
+          await this.#respond(
+            conn,
+            { status: 400, headers: { "content-type": "text/plain" }, body: err.message },
+            false,
+          )
+            .catch(() => {});
+        }
+        return;
+      } finally {
+        clearTimeout(idle);
+        idle = undefined;
+      }
+      if (head === null) return;
+      state.busy = true;
+      const lines = dec.decode(head).split("\r\n");
+      const [method, target, version] = lines[0].split(" ");
+      if (!method || !target || !/^HTTP\/1\.[01]$/.test(version ?? "")) {
+        await this.#respond(conn, { status: 400, headers: {}, body: "Malformed request line" }, false);
+        return;
+      }
+      const headers = new Headers();
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(":");
+        if (colon <= 0) continue;
+        try {
+          headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+        } catch { /* invalid header name: ignore the line */ }
+      }
+      const chunked = (headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
+      const length = Number(headers.get("content-length") ?? "0");
+      if (!chunked && (!Number.isInteger(length) || length < 0)) {
+        await this.#respond(conn, { status: 400, headers: {}, body: "Invalid Content-Length" }, false);
+        return;
+      }
+      if ((headers.get("expect") ?? "").toLowerCase() === "100-continue") {
+        await this.#write(conn, enc.encode("HTTP/1.1 100 Continue\r\n\r\n"));
+      }
+      const body = new Body(chunked ? chunkedBody(reader) : fixedBody(reader, length));
+      const wantsClose = (headers.get("connection") ?? "").toLowerCase() === "close" ||
+        (version === "HTTP/1.0" && (headers.get("connection") ?? "").toLowerCase() !== "keep-alive");
+      let reply: Reply;
+      try {
+        reply = await this.#options.handler({
+          method,
+          url: new URL(target, "http://localhost"),
+          headers,
+          remoteAddr: remote,
+          body,
+        });
+      } catch (err) {
+        this.#options.log.error(`Unhandled request error: ${err instanceof Error ? err.stack : String(err)}`);
+        reply = { status: 500, headers: { "content-type": "text/plain" }, body: "Internal server error" };
+      }
+      let keepAlive = !wantsClose && !reply.close && !this.#closing;
+      if (keepAlive) keepAlive = await body.drain();
+      if (body.failed && reply.status >= 500) {
+        reply = { status: 400, headers: { "content-type": "text/plain" }, body: "Malformed request body" };
+      }
+      await this.#respond(conn, reply, keepAlive);
+      state.busy = false;
+      if (!keepAlive) return;
+    }
+  }
+
+  /** Stop accepting, let in-flight calls finish, close idle connections. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        this.#listener.close();
+      } catch { /* already closed */ }
+      await this.#accepting;
+      for (const [conn, state] of this.#conns) {
+        if (!state.busy) {
+          try {
+            conn.close();
+          } catch { /* already closed */ }
+        }
+      }
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `deno task compile [--target NAME]... [--download] [--out-dir DIR]`: build the self-contained executables
+ * `dist/clearml-agent-{linux,darwin}-{x64,arm64}`, `dist/SHA256SUMS` and `dist/install.sh` (the release assets).
+ *
+ * Each build runs `deno compile` with the arguments of `compileArgs()` (permission set `agent` of deno.json, the
+ * launcher's), then reads the result back (`compile_payload.ts`) and refuses a binary whose baked permissions or
+ * embedded modules are not what they must be. `deno compile` needs the `denort` runtime of the target:
+ * - `DENORT_BIN=/path/to/denort` uses that file; it serves exactly one target, read from its header. Without
+ *   `--target` that target is built; naming another target is an error.
+ * - `--download` lets `deno compile` fetch each runtime from dl.deno.land (needs that site).
+ * - neither: one line saying what is missing, exit 1 (build and CI machines here reach only package registries).
+ *
+ * The version is `VERSION` of lib/version.ts; deno.json and package.json must carry the same, or nothing is built.
+ *
+ * @module
+ */
+
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { VERSION } from "../lib/version.ts";
+import {
+  ALL_TARGETS,
+  binaryName,
+  compileArgs,
+  EXCLUDES,
+  executableTarget,
+  parseTarget,
+  PERMISSION_SET,
+  planCompile,
+  sha256sums,
+  type Target,
+} from "./compile_plan.ts";
+import { literalDynamicImports, type Payload, payloadProblems, readPayload } from "./compile_payload.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const USAGE = "usage: deno task compile [--target NAME]... [--download] [--out-dir DIR]";
+
+class CompileError extends Error {
+  override name = "CompileError";
+}
+
+interface Cli {
+  requested: Target[];
+  download: boolean;
+  outDir: string;
+}
+
+function parseCli(argv: readonly string[]): Cli {
+  const cli: Cli = { requested: [], download: false, outDir: join(ROOT, "dist") };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new CompileError(`Missing the value of ${arg}: ${USAGE}`);
+      return argv[++i];
+    };
+    if (arg === "--download") cli.download = true;
+    else if (arg === "--out-dir") cli.outDir = resolve(value());
+    else if (arg === "--target") {
+      const name = value();
+      const target = parseTarget(name);
+      if (!target) throw new CompileError(`Unknown target "${name}": choose from ${ALL_TARGETS.join(", ")}`);
+      cli.requested.push(target);
+    } else throw new CompileError(`Unknown argument "${arg}": ${USAGE}`);
+  }
+  return cli;
+}
+
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(Deno.readTextFileSync(path));
+}
+
+/** The permission set `agent` from deno.json, after checking that the launcher task uses the same set. */
+function launcherPermissionSet(): Record<string, never> {
+  const denoJson = readJson(join(ROOT, "deno.json"));
+  const sets = (denoJson.permissions ?? {}) as Record<string, Record<string, never>>;
+  const set = sets[PERMISSION_SET];
+  if (!set) throw new CompileError(`deno.json has no permission set "${PERMISSION_SET}"`);
+  const task = String((denoJson.tasks as Record<string, unknown> | undefined)?.agent ?? "");
+  if (!task.includes(`-P=${PERMISSION_SET}`)) {
+    throw new CompileError(`The deno.json task "agent" does not run with -P=${PERMISSION_SET}: "${task}"`);
+  }
+  return set;
+}
+
+function checkVersions(): void {
+  for (const file of ["deno.json", "package.json"]) {
+    const version = readJson(join(ROOT, file)).version;
+    if (version !== VERSION) {
+      throw new CompileError(
+        `Version mismatch: ${file} says "${version}", lib/version.ts says "${VERSION}" (lib/version.ts is the source)`,
+      );
+    }
+  }
+}
+
+function readHead(path: string): Uint8Array {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path);
+  } catch (err) {
+    throw new CompileError(`DENORT_BIN "${path}" cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    const head = new Uint8Array(64);
+    const n = file.readSync(head) ?? 0;
+    return head.subarray(0, n);
+  } finally {
+    file.close();
+  }
+}
+
+function shown(path: string): string {
+  const rel = relative(Deno.cwd(), path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+async function sha256(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function build(target: Target, denortBin: string | undefined, outDir: string): Promise<void> {
+  const env: Record<string, string> = denortBin ? { NO_COLOR: "1", DENORT_BIN: denortBin } : { NO_COLOR: "1" };
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: compileArgs({ target, root: ROOT, outDir }),
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const output = join(outDir, binaryName(target));
+  if (!out.success) {
+    const text = new TextDecoder().decode(out.stderr).trim();
+    throw new CompileError(`deno compile failed for "${target}" (exit ${out.code}): ${text.split("\n").join(" | ")}`);
+  }
+  const main = Deno.readTextFileSync(join(ROOT, "main.ts"));
+  let payload: Payload;
+  try {
+    payload = readPayload(await Deno.readFile(output));
+  } catch (err) {
+    throw new CompileError(`Cannot check the binary for "${target}": ${(err as Error).message}`, { cause: err });
+  }
+  const problems = payloadProblems(payload, {
+    permissionSet: launcherPermissionSet(),
+    required: ["main.ts", ...literalDynamicImports(main)],
+    excluded: EXCLUDES,
+  });
+  if (problems.length > 0) {
+    await Deno.remove(output);
+    throw new CompileError(`The binary for "${target}" is wrong, removed it: ${problems.join("; ")}`);
+  }
+}
+
+async function writeSums(outDir: string): Promise<number> {
+  const entries: { name: string; sha256: string }[] = [];
+  for (const target of ALL_TARGETS) {
+    const path = join(outDir, binaryName(target));
+    try {
+      if (!Deno.statSync(path).isFile) continue;
+    } catch {
+      continue;
+    }
+    entries.push({ name: binaryName(target), sha256: await sha256(path) });
+  }
+  const tmp = join(outDir, `.SHA256SUMS.${crypto.randomUUID()}`);
+  Deno.writeTextFileSync(tmp, sha256sums(entries));
+  Deno.renameSync(tmp, join(outDir, "SHA256SUMS"));
+  return entries.length;
+}
+
+/** Run the compile task; resolves to the exit code. */
+export async function runCompile(argv: readonly string[], env: Record<string, string | undefined>): Promise<number> {
+  try {
+    const cli = parseCli(argv);
+    checkVersions();
+    launcherPermissionSet();
+    const denortBin = env.DENORT_BIN ? resolve(env.DENORT_BIN) : undefined;
+    const plan = planCompile({
+      requested: cli.requested,
+      denortBin,
+      denortTarget: denortBin ? executableTarget(readHead(denortBin)) : undefined,
+      download: cli.download,
+      denoVersion: Deno.version.deno,
+    });
+    if (!plan.ok) throw new CompileError(plan.error);
+    Deno.mkdirSync(cli.outDir, { recursive: true });
+    for (const run of plan.runs) {
+      await build(run.target, run.denortBin, cli.outDir);
+      const path = join(cli.outDir, binaryName(run.target));
+      const size = (Deno.statSync(path).size / 1e6).toFixed(1);
+      console.log(`built ${shown(path)} (${size} MB, version ${VERSION})`);
+    }
+    const count = await writeSums(cli.outDir);
+    console.log(`wrote ${shown(join(cli.outDir, "SHA256SUMS"))} (${count} files)`);
+    // The installer is a release asset too: `.../releases/latest/download/install.sh | sh`.
+    Deno.copyFileSync(join(ROOT, "scripts", "install.sh"), join(cli.outDir, "install.sh"));
+    return 0;
+  } catch (err) {
+    if (!(err instanceof CompileError)) throw err;
+    console.error(`compile: error: ${err.message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await runCompile(Deno.args, Deno.env.toObject()));
+}
