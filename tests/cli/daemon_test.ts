@@ -266,3 +266,64 @@ Deno.test("daemon --stop --drain lets the running task finish and takes no new o
     await env.close();
   }
 });
+
+Deno.test("daemons on one box each get their own GPUs: worker ids and the task's CUDA/NVIDIA_VISIBLE_DEVICES", async () => {
+  const env = await startDaemonEnv();
+  try {
+    const cases: [string[], RegExp, string][] = [
+      [["--gpus", "0-1"], /testhost:gpu0,1/, "0,1 0,1"],
+      [["--gpus", "2:1"], /testhost:gpu2\.1/, "2:1 2:1"],
+      [["--gpus", "all"], /testhost:gpuall/, "all None"],
+      [["--cpu-only"], /testhost:cpu:\d+/, "none none"],
+    ];
+    const noGpuEnv = { NVIDIA_VISIBLE_DEVICES: "", CUDA_VISIBLE_DEVICES: "" };
+    const runs = await Promise.all(cases.map(async ([args, workerId], i) => {
+      const queue = `gpu-queue-${i}`;
+      const q = await env.queue(queue);
+      const d = env.daemon(["--queue", queue, "--foreground", ...args], noGpuEnv);
+      await d.waitFor(new RegExp(`Worker "${workerId.source}" - Listening`));
+      const id = await env.createTask(
+        `import os\nprint("env", os.environ.get("CLEARML_WORKER_ID"), os.environ.get("NVIDIA_VISIBLE_DEVICES"), os.environ.get("CUDA_VISIBLE_DEVICES"))`,
+      );
+      await env.enqueue(id, q);
+      await env.waitTask(id, (t) => t.status === "completed");
+      assert.equal(await d.stop(), 0);
+      return (await env.logLines(id)).find((l) => l.startsWith("env "))!;
+    }));
+    for (const [i, [, workerId, devices]] of cases.entries()) {
+      assert.match(runs[i], new RegExp(`^env ${workerId.source} ${devices.replaceAll(".", "\\.")}$`));
+    }
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("execute --full-monitoring runs one task as a one-task daemon and returns 0 unless CLEARML_AGENT_PROPAGATE_EXITCODE", async () => {
+  const env = await startDaemonEnv();
+  try {
+    const q = await env.queue("full");
+    const ok = await env.createTask(`print("monitored run")`);
+    await env.enqueue(ok, q);
+    const res = await env.cli(["execute", "--full-monitoring", "--id", ok]);
+    assert.equal(res.code, 0, res.out);
+    assert.match(res.out, /^Running task '\w+'$/m);
+    const t = await env.task(ok);
+    assert.deepEqual([t.status, t.status_reason], ["completed", "worker execution done"]);
+    assert.ok((await env.logLines(ok)).includes("monitored run"));
+    assert.deepEqual(await workers(env), []);
+    const queued = await env.client.call<{ queue: { entries: unknown[] } }>("queues.get_by_id", { queue: q });
+    assert.equal(queued.queue.entries.length, 0);
+
+    const failing = await env.createTask(`import sys\nsys.exit(3)`);
+    const quiet = await env.cli(["execute", "--full-monitoring", "--id", failing]);
+    assert.equal(quiet.code, 0);
+    const again = await env.createTask(`import sys\nsys.exit(3)`);
+    const loud = await env.cli(["execute", "--full-monitoring", "--id", again], {
+      CLEARML_AGENT_PROPAGATE_EXITCODE: "1",
+    });
+    assert.equal(loud.code, 3);
+    assert.equal((await env.task(again)).status_reason, "worker execution exit code 3");
+  } finally {
+    await env.close();
+  }
+});
