@@ -327,3 +327,39 @@ Deno.test("execute --full-monitoring runs one task as a one-task daemon and retu
     await env.close();
   }
 });
+
+Deno.test("daemon in background mode logs to a file; a second SIGTERM stops a task whose tree ignores the first at once", async () => {
+  const env = await startDaemonEnv({ agent: { abort_grace_s: 120 } });
+  try {
+    const status = await env.cli(["daemon", "--status"]);
+    assert.deepEqual([status.code, status.out.trim()], [1, "No uptime/downtime configurations found"]);
+    const q = await env.queue("background");
+    const id = await env.createTask(`
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ignoring SIGTERM", flush=True)
+time.sleep(600)
+`);
+    await env.enqueue(id, q);
+    const d = env.daemon(["--queue", "background"]);
+    const m = await d.waitFor(/background mode, writing stdout\/stderr to (\S+)/);
+    const logFile = m[1];
+    assert.ok(logFile.startsWith(env.tmpDir), logFile);
+    for (let i = 0; i < 300 && !(await Deno.readTextFile(logFile)).includes("ignoring SIGTERM"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    Deno.kill(d.pid, "SIGTERM");
+    for (let i = 0; i < 100 && !(await Deno.readTextFile(logFile)).includes("Agent shutdown: stopping task"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal((await env.task(id)).status, "in_progress", "the first signal waits for the 120 s grace period");
+    assert.equal(await d.stop("SIGTERM"), 0);
+    const t = await env.task(id);
+    assert.deepEqual([t.status, t.status_reason], ["stopped", "agent shutdown"]);
+    const log = await Deno.readTextFile(logFile);
+    assert.match(log, /SIGTERM received again: stopping now/);
+    assert.ok(!d.output().includes("Listening to queues"), "the console only gets the log file's name");
+  } finally {
+    await env.close();
+  }
+});

@@ -65,3 +65,42 @@ print("last", flush=True)
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("daemon keeps a task running through a server outage, delivers its lines after, and serves again", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "clearml_outage_server_" });
+  let server: ServerProcess = await spawnServerProcess(dataDir);
+  const env = await startDaemonEnv({ url: server.url });
+  try {
+    const marker = join(env.dir, "server-down");
+    const q = await env.queue("outage");
+    const id = await env.createTask(`
+import os, time
+print("first", flush=True)
+while not os.path.exists(${JSON.stringify(marker)}):
+    time.sleep(0.05)
+for i in range(2000):
+    print("line %04d" % i)
+time.sleep(1)
+print("last", flush=True)
+`);
+    await env.enqueue(id, q);
+    const d = env.daemon(["--queue", "outage", "--foreground"]);
+    await d.waitFor(/^first$/m);
+    await server.stop("SIGTERM");
+    await Deno.writeTextFile(marker, "");
+    await d.waitFor(/^last$/m);
+    server = await spawnServerProcess(dataDir, { args: ["--port", String(server.port)] });
+    const t = await env.waitTask(id, (t) => t.status === "completed", 60_000);
+    assert.equal(t.status_reason, "worker execution done");
+    const lines = (await env.logLines(id)).filter((l) => /^line \d{4}$/.test(l));
+    assert.deepEqual(lines, Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(4, "0")}`));
+    const next = await env.createTask(`print("after the outage")`);
+    await env.enqueue(next, q);
+    await env.waitTask(next, (t) => t.status === "completed", 60_000);
+    assert.equal(await d.stop(), 0);
+  } finally {
+    await env.close();
+    await server.stop("SIGTERM");
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
