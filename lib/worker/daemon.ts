@@ -16,9 +16,9 @@ import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { defaultMachineProbe } from "../stats/machine_probe.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
-import { reconcile } from "./reconcile.ts";
+import { reconcile, reconcileOrphans } from "./reconcile.ts";
 import { runWorker, type WorkerSignals } from "./worker.ts";
-import { agentTempDir, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
+import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
 import { signalReady } from "./daemon_process.ts";
 
@@ -105,7 +105,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
   try {
     const workerId = slot.workerId;
     const spoolRoot = `${stateDir}/spool`;
-    await reconcile({
+    const recovery = {
       client: o.client,
       stateDir,
       workerId,
@@ -113,6 +113,12 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       say: o.say,
       graceMs: o.config.agent.abort_grace_s * 1000,
       signal: o.signals.hardStop,
+    };
+    await reconcile(recovery);
+    await reconcileOrphans({
+      ...recovery,
+      liveWorkerIds: new Set(listInstances(tmpDir).map((i) => i.workerId)),
+      pidAlive: (pid) => listInstances(tmpDir).some((i) => i.pid === pid),
     });
     const gpu = o.spec.visibleDevices?.toLowerCase() === "none" ? null : new NvidiaSmiSampler({
       visibleDevices: o.spec.visibleDevices,

@@ -101,11 +101,39 @@ export interface ReconcileResult {
 }
 
 /** Clean up after a predecessor with this worker id that died mid-task (no-op without a record). */
-export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
-  const path = runStatePath(o.stateDir, o.workerId);
+export function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
+  return reconcileRecord(o, runStatePath(o.stateDir, o.workerId));
+}
+
+/**
+ * Also clean up after dead daemons of other worker ids (a daemon that crashed and was restarted with other GPUs or
+ * another id): every record whose daemon is gone and whose worker id no live agent on this machine holds.
+ */
+export async function reconcileOrphans(
+  o: ReconcileOptions & { liveWorkerIds: ReadonlySet<string>; pidAlive: (pid: number) => boolean },
+): Promise<ReconcileResult[]> {
+  const dir = join(o.stateDir, "workers");
+  const out: ReconcileResult[] = [];
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".json")).map((e) => e.name);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    const state = await readRunState(path);
+    if (!state || state.workerId === o.workerId) continue;
+    if (o.liveWorkerIds.has(state.workerId) || o.pidAlive(state.daemonPid)) continue;
+    out.push(await reconcileRecord(o, path));
+  }
+  return out;
+}
+
+async function reconcileRecord(o: ReconcileOptions, path: string): Promise<ReconcileResult> {
   const state = await readRunState(path);
   if (!state) return { taskId: null, killed: [], markedFailed: false };
-  o.say(`Previous run of worker "${o.workerId}" (pid ${state.daemonPid}) ended with task ${state.taskId} running`);
+  o.say(`Previous run of worker "${state.workerId}" (pid ${state.daemonPid}) ended with task ${state.taskId} running`);
   const alive = leftoverMembers(state.group).map((p) => p.pid);
   if (alive.length > 0) {
     o.say(`Killing ${alive.length} leftover process(es) of task ${state.taskId}: ${alive.join(", ")}`);

@@ -3,7 +3,7 @@ import { ApiClient } from "../../lib/api/client.ts";
 import { LogSpool } from "../../lib/logs/spool.ts";
 import { spawnChild } from "../../lib/process/child.ts";
 import { taskSpoolDir } from "../../lib/job/task_log.ts";
-import { readRunState, reconcile, runStatePath, writeRunState } from "../../lib/worker/reconcile.ts";
+import { readRunState, reconcile, reconcileOrphans, runStatePath, writeRunState } from "../../lib/worker/reconcile.ts";
 import { startTestServer, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../helpers/server.ts";
 
 function alive(pid: number): boolean {
@@ -57,6 +57,40 @@ Deno.test("reconcile() kills a dead predecessor's leftover tree, sends its spool
       (await reconcile({ client, stateDir: dir, workerId: "box:0", spoolRoot: dir, say: () => {} })).taskId,
       null,
     );
+  } finally {
+    await srv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reconcileOrphans() also cleans up after dead daemons of other worker ids, never after live ones", async () => {
+  const srv = await startTestServer();
+  const dir = await Deno.makeTempDir();
+  const client = new ApiClient({ host: srv.url, accessKey: TEST_ACCESS_KEY, secretKey: TEST_SECRET_KEY });
+  try {
+    const ids: string[] = [];
+    for (const worker of ["box:gpu0", "box:gpu1"]) {
+      const { id } = await client.call<{ id: string }>("tasks.create", { name: `run on ${worker}`, type: "training" });
+      await client.call("tasks.started", { task: id, force: true });
+      const child = spawnChild({ cmd: "sleep", args: ["60"], output: "null" });
+      await writeRunState(runStatePath(dir, worker), { workerId: worker, taskId: id, pgid: child.pgid });
+      await child.terminate({ graceMs: 0 });
+      ids.push(id);
+    }
+    const results = await reconcileOrphans({
+      client,
+      stateDir: dir,
+      workerId: "box:0",
+      spoolRoot: `${dir}/spool`,
+      say: () => {},
+      liveWorkerIds: new Set(["box:gpu1"]),
+      pidAlive: () => false,
+    });
+    assert.deepEqual(results.map((r) => [r.taskId, r.markedFailed]), [[ids[0], true]]);
+    const status = async (id: string) =>
+      (await client.call<{ task: { status: string } }>("tasks.get_by_id", { task: id })).task.status;
+    assert.deepEqual([await status(ids[0]), await status(ids[1])], ["failed", "in_progress"]);
+    assert.equal(await readRunState(runStatePath(dir, "box:gpu1")) !== null, true);
   } finally {
     await srv.close();
     await Deno.remove(dir, { recursive: true });
