@@ -15,6 +15,7 @@ import type { ExecuteOptions, GlobalOptions } from "./args_types.ts";
 import { formatError, NotImplementedError } from "./errors.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
 import type { ApiClient } from "../api/client.ts";
+import type { AgentConfig } from "../config/config_schema.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { findTasksByName } from "../api/tasks.ts";
@@ -59,7 +60,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   const home = Deno.env.get("HOME") ?? "/root";
   const workerId = config.agent.worker_id || Deno.env.get("CLEARML_WORKER_ID") || config.agent.worker_name;
   const client = apiClientFor(config, workerId);
-  if (options.fullMonitoring) return await fullMonitoring(global, options, client);
+  if (options.fullMonitoring) return await fullMonitoring(global, options, client, config);
   const exitInfo = Deno.env.get(EXIT_INFO_ENV) || undefined;
   let taskId = options.id;
   let log: TaskLog | undefined;
@@ -114,7 +115,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
     if (!(await log.close())) {
       console.error(formatError(new Error(`${log.pending} log lines could not be sent; kept in "${log.spoolDir}"`)));
     }
-    const ranAndFailed = /^(worker execution exit code|killed by signal)/.test(result.reason ?? "");
+    const ranAndFailed = /^(worker execution exit code|killed by signal|user abort)/.test(result.reason ?? "");
     if (result.reason && result.exitCode !== 0 && !ranAndFailed) {
       console.error(formatError(new Error(result.reason)));
     }
@@ -132,9 +133,12 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   }
 }
 
-async function fullMonitoring(global: GlobalOptions, options: ExecuteOptions, client: ApiClient): Promise<number> {
-  const loaded = loadAgentConfig(global.configFile);
-  const config = loaded.typed;
+async function fullMonitoring(
+  global: GlobalOptions,
+  options: ExecuteOptions,
+  client: ApiClient,
+  config: AgentConfig,
+): Promise<number> {
   const gpus = gpuSelection(options);
   const say = (line: string) => console.log(line);
   const signals = installStopSignals(say);

@@ -21,7 +21,7 @@ import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
 import type { TaskLog } from "./task_log.ts";
-import { finalStatusOf, sendFinalStatus } from "./final_status.ts";
+import { finalStatusOf, type RunEnd, sendFinalStatus } from "./final_status.ts";
 import { signalNumber } from "../process/exit_status.ts";
 
 /** Options of `executeTask`. */
@@ -276,8 +276,10 @@ async function runPhases(
   );
   const exitCode = status.code;
   const signal = status.signal ? signalNumber(status.signal) ?? undefined : undefined;
-  if (!o.disableMonitoring) await finalStatus(o, taskId, exitCode, signal);
-  const reason = exitCode === 0 ? undefined : finalStatusOf({ exitCode, signalNumber: signal }).reason;
+  // Interrupted here (Ctrl-C, SIGTERM to `execute`): the task was stopped by its user, as the reference reports it.
+  const end: RunEnd = { exitCode, signalNumber: signal, stopCause: o.signal?.aborted ? "user abort" : undefined };
+  if (!o.disableMonitoring) await finalStatus(o, taskId, end);
+  const reason = exitCode === 0 ? undefined : finalStatusOf(end).reason;
   return { exitCode, taskId, reason, signalNumber: signal };
 }
 
@@ -297,8 +299,8 @@ async function writeBackRequirements(
   await tasks.setRequirements(o.client, taskId, requirements, { signal: o.signal });
 }
 
-async function finalStatus(o: ExecuteTaskOptions, taskId: string, exitCode: number, signal?: number): Promise<void> {
-  const status = finalStatusOf({ exitCode, signalNumber: signal });
+async function finalStatus(o: ExecuteTaskOptions, taskId: string, end: RunEnd): Promise<void> {
+  const status = finalStatusOf(end);
   o.log.info(status.logLine, status.level);
   const warning = await sendFinalStatus(o.client, taskId, status, { workerId: o.workerId });
   if (warning) o.log.info(warning, "WARNING");
