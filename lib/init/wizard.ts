@@ -196,7 +196,8 @@ async function hostsStep(d: Dialogue, a: WizardAnswers, block: PastedBlock): Pro
   let api: string;
   let web: string;
   if (webInput) {
-    web = first;
+    // As the reference: an address typed as the web host may turn out to be the API's (port 8008, `api.`).
+    web = derived.derived ? derived.web : first;
     api = a.apiServer ? given.api! : await d.url("API Host", derived.api || first);
   } else {
     api = first;
