@@ -14,7 +14,7 @@ import { openSession } from "./_api_session.ts";
 import { note, printOut } from "./_print.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
-import { buildTaskEnv } from "../job/build_env.ts";
+import { buildTaskEnv, checkTarget } from "../job/build_env.ts";
 import { resolveTaskId } from "../task/resolve.ts";
 
 function expander(home: string): (path: string) => string {
@@ -37,6 +37,7 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
+    await checkTarget(target);
     note(`Building the environment of task id [${taskId}] in ${target}`);
     const built = await buildTaskEnv({
       client,

@@ -59,7 +59,8 @@ export interface BuiltEnv {
   frozen: string[];
 }
 
-async function checkTarget(target: string): Promise<void> {
+/** Throws `SetupError` unless `target` is absent or an empty folder. */
+export async function checkTarget(target: string): Promise<void> {
   try {
     for await (const _ of Deno.readDir(target)) {
       throw new SetupError("env", `Target folder "${target}" already exists and is not empty`);

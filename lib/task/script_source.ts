@@ -142,7 +142,9 @@ async function checkoutSource(flags: SourceFlags, root: string, script: string |
   let workDir = script ? dirname(script) : root;
   if (flags.cwd) {
     // Relative to the repository root first (the flag's documented meaning), else to this process's folder.
-    const cwd = !isAbsolute(flags.cwd) && isDir(resolve(root, flags.cwd)) ? resolve(root, flags.cwd) : resolve(flags.cwd);
+    const cwd = !isAbsolute(flags.cwd) && isDir(resolve(root, flags.cwd))
+      ? resolve(root, flags.cwd)
+      : resolve(flags.cwd);
     if (!isDir(cwd)) throw new Error(`Working directory "${flags.cwd}" not found`);
     if (!inside(root, cwd)) throw new Error(`Working directory "${flags.cwd}" is outside the git checkout "${root}"`);
     workDir = cwd;

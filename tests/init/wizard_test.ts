@@ -117,7 +117,11 @@ Deno.test("runWizard() falls back to manual credentials, then fails on bad input
 
   const cases: [string[], Verifier, RegExp][] = [
     [["garbage {", "", "", ""], ok, /The pasted credentials are not in the expected format: cannot read it/],
-    [[...confSnippet("http://x:8008", "K", "S").split("\n").slice(0, 3)], ok, /Input ended before the setup was complete/],
+    [
+      [...confSnippet("http://x:8008", "K", "S").split("\n").slice(0, 3)],
+      ok,
+      /Input ended before the setup was complete/,
+    ],
     [
       [...confSnippet("http://x:8008", "K", "SSSS").trimEnd().split("\n"), "", "", ""],
       () => Promise.resolve({ ok: false, unreachable: true, reason: "connect ECONNREFUSED" }),

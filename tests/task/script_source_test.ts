@@ -124,7 +124,9 @@ Deno.test("resolveScriptSource() reads local checkouts, remote URLs, single scri
         [{}, /--script FILE or --module NAME/],
         [{ folder: fx.dir, script: "src/app.py", cwd: join(dir, "plain") }, /is outside the git checkout/],
       ];
-      for (const [flags, error] of cases) await assert.rejects(resolveScriptSource(flags), error, JSON.stringify(flags));
+      for (const [flags, error] of cases) {
+        await assert.rejects(resolveScriptSource(flags), error, JSON.stringify(flags));
+      }
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
