@@ -66,6 +66,31 @@ Deno.test("build --target makes a folder whose venv python runs the entry point"
       assert.deepEqual(siblings, [], "no staging folder left");
     });
 
+    await t.step("--install-globally uses the system interpreter and makes no venv", async () => {
+      const script = join(env.dir, "plain.py");
+      await Deno.writeTextFile(script, 'print("plain")\n');
+      const made = await env.cli([
+        "task",
+        "create",
+        "--project",
+        "Build project",
+        "--name",
+        "plain",
+        "--script",
+        script,
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+      const dir = join(env.dir, "global");
+      const res = await env.cli(["build", "--id", made.stdout.trim(), "--target", dir, "--install-globally"]);
+      assert.equal(res.code, 0, res.stderr);
+      const python = /^Python: (\S+)$/m.exec(res.stdout)?.[1];
+      assert.ok(python, res.stdout);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["task_repository"]);
+      const run = await new Deno.Command(python, { args: [join(dir, "task_repository", "plain.py")], stdout: "piped" })
+        .output();
+      assert.equal(new TextDecoder().decode(run.stdout), "plain\n");
+    });
+
     await t.step("bad input is one line and leaves no folder", async () => {
       const again = await env.cli(["build", "--id", id, "--target", target]);
       assert.equal(again.code, 1);
