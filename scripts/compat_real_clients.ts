@@ -22,15 +22,15 @@ const { values } = parseArgs({ options: { venv: { type: "string", default: "/tmp
 const VENV = values.venv!;
 const PY = join(VENV, "bin", "python");
 
-async function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 300_000) {
+async function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 300_000, cwd?: string) {
   const out = await new Deno.Command(cmd, {
     args,
     env,
+    cwd,
     stdout: "piped",
     stderr: "piped",
     signal: AbortSignal.timeout(timeoutMs),
-  })
-    .output();
+  }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed (${out.code}):\n${text.slice(-3000)}`);
   return text;
@@ -63,6 +63,7 @@ const server = await spawnServerProcess(join(work, "server"));
 const client = new ApiClient(server.url);
 const home = join(work, "home");
 await Deno.mkdir(home);
+await Deno.mkdir(join(work, "outputs"));
 await Deno.writeTextFile(
   join(home, "clearml.conf"),
   `api {\n  api_server: ${server.url}\n  web_server: ${server.url}\n  files_server: ${server.url}\n` +
@@ -76,28 +77,46 @@ try {
   await Deno.writeTextFile(
     join(work, "train.py"),
     `from clearml import Task
-import sys, time
-task = Task.init(project_name="Compat", task_name="sdk run", auto_connect_frameworks=False, auto_resource_monitoring=False)
+import os
+task = Task.init(project_name="Compat", task_name="sdk run", auto_connect_frameworks=False,
+                 auto_resource_monitoring=False, output_uri=${JSON.stringify(join(work, "outputs"))})
 params = task.connect({"lr": 0.1, "epochs": 3})
+from clearml import OutputModel
+open("weights.bin", "wb").write(os.urandom(1024))
+OutputModel(task=task, name="weights", framework="custom").update_weights(weights_filename="weights.bin")
+task.upload_artifact("stats", artifact_object={"rows": 10}, wait_on_upload=True)
 task.connect_configuration({"model": {"layers": 2}}, name="cfg")
 task.get_logger().report_scalar("loss", "train", 0.5, iteration=1)
 print("PARAMS", params["lr"], params["epochs"])
-if len(sys.argv) > 1:
-    task.execute_remotely(queue_name="default")
-    for i in range(600):
-        print("tick", i, flush=True)
-        time.sleep(1)
 print("TASK", task.id)
 `,
   );
+  await Deno.writeTextFile(
+    join(work, "long.py"),
+    `from clearml import Task
+import time
+task = Task.init(project_name="Compat", task_name="long run", auto_connect_frameworks=False, auto_resource_monitoring=False)
+task.execute_remotely(queue_name="default")
+for i in range(600):
+    print("tick", i, flush=True)
+    time.sleep(1)
+`,
+  );
   // 1. Local SDK run.
-  const out = await run(PY, [join(work, "train.py")], env);
+  const out = await run(PY, [join(work, "train.py")], { ...env, PWD: work }, 300_000, work);
   const taskId = /TASK (\w+)/.exec(out)![1];
   const local = (await client.ok("tasks.get_by_id", { task: taskId })).task;
   check(local.status === "completed", `SDK Task.init run ends completed (${local.status})`);
   check(local.hyperparams.General.lr.value === "0.1", "Task.connect stored the hyperparameters");
   check(local.configuration.cfg?.type === "dictionary", "connect_configuration stored the configuration");
   check(local.last_iteration === 1, "scalars moved last_iteration");
+  const models = await client.ok("models.get_all", { task: [taskId], only_fields: ["id", "uri", "name"] });
+  check(
+    models.models.some((m: { uri: string }) => m.uri.endsWith("weights.bin")),
+    "OutputModel registered its weights",
+  );
+  check(local.models.output.length === 1, "the task lists its output model");
+  check(local.execution.artifacts?.some((a: { key: string }) => a.key === "stats"), "upload_artifact registered it");
 
   // 2. Clone + override + enqueue, run by the Python agent.
   const cloned = await run(PY, [
@@ -122,7 +141,7 @@ print("CLONE", c.id)`,
   check(text.includes("PARAMS 0.7 3"), "the remote run saw the overridden hyperparameter");
 
   // 3. Abort handshake.
-  const remote = await run(PY, [join(work, "train.py"), "remote"], env);
+  const remote = await run(PY, [join(work, "long.py")], env);
   const longId = /experiments\/(\w+)\/output/.exec(remote)![1];
   check(
     await waitStatus(client, longId, ["in_progress"], 120) === "in_progress",
