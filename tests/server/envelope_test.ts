@@ -172,3 +172,13 @@ Deno.test("server refuses bodies over the cap with 400 and writes nothing", asyn
     assert.equal(all.tasks.length, 0);
   }, { maxBodyBytes: 1000 });
 });
+
+Deno.test("TestClock is frozen by default and follows wall time with TestClock.real()", async () => {
+  const { TestClock } = await import("../helpers/server.ts");
+  const frozen = new TestClock(1000);
+  frozen.advance(500);
+  assert.equal(frozen.fn(), 1500);
+  const real = TestClock.real();
+  real.advance(60_000);
+  assert.ok(Math.abs(real.now - (Date.now() + 60_000)) < 1000);
+});
