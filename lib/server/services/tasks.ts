@@ -81,7 +81,8 @@ function expandSubprojects(ctx: CallContext, ids: string[]): string[] {
 /** Plain "any of" string lists (no exclusions, operators or nulls) can be pushed down to the indexed columns. */
 function plainList(value: unknown): string[] | undefined {
   const list = Array.isArray(value) ? value : [value];
-  const plain = list.length > 0 && list.every((v) => typeof v === "string" && !v.startsWith("-") && !v.startsWith("__$"));
+  const plain = list.length > 0 &&
+    list.every((v) => typeof v === "string" && !v.startsWith("-") && !v.startsWith("__$"));
   return plain ? list as string[] : undefined;
 }
 
