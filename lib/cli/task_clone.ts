@@ -9,10 +9,9 @@
 
 import type { GlobalOptions } from "./args_types.ts";
 import { openSession } from "./_api_session.ts";
-import { note, printJson, printOut } from "./_print.ts";
-import { argPairsOf } from "./task_create.ts";
+import { printJson, printOut } from "./_print.ts";
+import { argPairsOf, enqueueNew } from "./task_create.ts";
 import type { VerbArgs } from "./task_args.ts";
-import { enqueueTask } from "../api/tasks.ts";
 import { cloneWithOverrides } from "../task/clone.ts";
 import { pipText } from "../task/packages.ts";
 import { resolveProjectId, resolveQueue, resolveTaskId } from "../task/resolve.ts";
@@ -31,10 +30,7 @@ export async function runTaskClone(global: GlobalOptions, parsed: VerbArgs): Pro
   const projectId = o.project ? await resolveProjectId(client, o.project as string, { create: true }) : undefined;
   const name = (o.name as string | undefined) ?? ((source: string) => `Clone of ${source}`);
   const { id } = await cloneWithOverrides(client, sourceId, { name, projectId, args, pip });
-  if (queue) {
-    await enqueueTask(client, id, queue.id);
-    note(`Task id=${id} sent for execution on queue ${queue.name}`);
-  }
+  if (queue) await enqueueNew(client, id, queue);
   if (o.json) await printJson({ id, source: sourceId, queue: queue?.id ?? null });
   else await printOut(`${id}\n`);
   return 0;

@@ -12,7 +12,8 @@ import { UsageError } from "./errors.ts";
 import { note, printJson, printOut } from "./_print.ts";
 import { openSession } from "./_api_session.ts";
 import type { VerbArgs } from "./task_args.ts";
-import { createTask, enqueueTask } from "../api/tasks.ts";
+import type { ApiClient } from "../api/client.ts";
+import { createTask, deleteTask, enqueueTask } from "../api/tasks.ts";
 import { type ArgPair, parseArgPairs } from "../task/args.ts";
 import { cloneWithOverrides } from "../task/clone.ts";
 import { containerOf, createBody, setupScriptText } from "../task/create_spec.ts";
@@ -27,6 +28,20 @@ export function argPairsOf(verb: string, words: unknown): ArgPair[] {
   } catch (err) {
     throw new UsageError(`task ${verb}: argument --args: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Enqueue a task this command just made; if that fails the task is deleted again (best effort), so that the
+ * command either fully succeeds or leaves nothing behind.
+ */
+export async function enqueueNew(client: ApiClient, id: string, queue: { id: string; name: string }): Promise<void> {
+  try {
+    await enqueueTask(client, id, queue.id);
+  } catch (err) {
+    await deleteTask(client, id, true).catch(() => {});
+    throw new Error(`Cannot enqueue the new task in queue "${queue.name}" (the task was not kept)`, { cause: err });
+  }
+  note(`Task id=${id} sent for execution on queue ${queue.name}`);
 }
 
 const CODE_FLAGS = ["repo", "folder", "script", "module", "branch", "commit", "cwd", "binary"] as const;
@@ -102,10 +117,8 @@ export async function runTaskCreate(global: GlobalOptions, parsed: VerbArgs): Pr
       }),
     );
   }
-  if (queue) {
-    await enqueueTask(client, id, queue.id);
-    note(`Task id=${id} sent for execution on queue ${queue.name}`);
-  } else if (!o.json) {
+  if (queue) await enqueueNew(client, id, queue);
+  else if (!o.json) {
     note("No queue given: the task stays a draft (task enqueue ID --queue Q sends it)");
   }
   if (o.json) await printJson({ id, project: projectId ?? null, queue: queue?.id ?? null });
