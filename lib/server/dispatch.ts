@@ -22,7 +22,8 @@ import {
 import { isObject, newId } from "./json.ts";
 import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "./model.ts";
 import { Params } from "./params.ts";
-import { type AppServices, type CallContext, MAX_VERSION, parseVersion, type Registry } from "./registry.ts";
+import { type AppServices, type CallContext, type Endpoint, MAX_VERSION, parseVersion } from "./registry.ts";
+import type { Registry } from "./registry.ts";
 import type { Clock } from "./time.ts";
 
 /** Options for `Dispatcher`. */
@@ -71,12 +72,53 @@ function clientIp(call: IncomingCall): string {
   return call.headers.get("x-real-ip") ?? call.remoteAddr;
 }
 
+type CallInput = Pick<CallContext, "endpoint" | "params" | "batch" | "version" | "identity" | "workerHeader" | "ip">;
+
 /** Turns HTTP requests into API calls. */
 export class Dispatcher {
   #o: DispatcherOptions;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+  }
+
+  /** The handler's context: the call's data plus a transaction runner that fires after-commit hooks. */
+  #context(input: CallInput): CallContext {
+    const hooks: (() => void)[] = [];
+    const runHooks = () => {
+      for (const h of hooks.splice(0)) h();
+    };
+    const store = this.#o.db.store;
+    const commitOnError = (err: unknown) => err instanceof ServerError && err.commit;
+    return {
+      ...input,
+      db: this.#o.db,
+      now: this.#o.clock(),
+      signal: this.#o.shutdown, // long polls are bounded by their own maximum wait
+      app: this.#o.app,
+      afterCommit: (fn) => hooks.push(fn),
+      tx: <T>(fn: () => T): T => {
+        try {
+          const r = store.tx(fn, commitOnError);
+          runHooks();
+          return r;
+        } catch (err) {
+          if (commitOnError(err)) runHooks();
+          hooks.length = 0;
+          throw err;
+        }
+      },
+    };
+  }
+
+  /** Run a handler: in one transaction unless it manages its own (`tx: false`). */
+  async #run(ep: Endpoint, ctx: CallContext): Promise<unknown> {
+    if (ep.tx === false) return await ep.handler(ctx);
+    return ctx.tx(() => {
+      const r = ep.handler(ctx);
+      if (r instanceof Promise) throw new TypeError(`Handler of "${ep.name}" must be synchronous`);
+      return r;
+    });
   }
 
   /** Handle one HTTP request. */
@@ -136,48 +178,16 @@ export class Dispatcher {
       const bytes = await readBody(req.body, declared ? Number(declared) : undefined, cap);
       const reqData = parseBody(bytes, req.headers.get("content-type") ?? "", ep.batch === true);
       mergeQuery(reqData.body, url.searchParams);
-      const hooks: (() => void)[] = [];
-      const runHooks = () => {
-        for (const h of hooks.splice(0)) h();
-      };
-      const store = this.#o.db.store;
-      const commitOnError = (err: unknown) => err instanceof ServerError && err.commit;
-      const ctx: CallContext = {
+      const ctx = this.#context({
         endpoint: parsed.name,
         params: new Params(reqData.body),
         batch: reqData.batch,
         version,
         identity: auth?.identity ?? ANONYMOUS,
-        db: this.#o.db,
-        now: this.#o.clock(),
         workerHeader,
         ip,
-        signal: this.#o.shutdown, // long polls are bounded by their own maximum wait
-
-        app: this.#o.app,
-        afterCommit: (fn) => hooks.push(fn),
-        tx: <T>(fn: () => T): T => {
-          try {
-            const r = store.tx(fn, commitOnError);
-            runHooks();
-            return r;
-          } catch (err) {
-            if (commitOnError(err)) runHooks();
-            hooks.length = 0;
-            throw err;
-          }
-        },
-      };
-      let result: unknown;
-      if (ep.tx === false) {
-        result = await ep.handler(ctx);
-      } else {
-        result = ctx.tx(() => {
-          const r = ep.handler(ctx);
-          if (r instanceof Promise) throw new TypeError(`Handler of "${ep.name}" must be synchronous`);
-          return r;
-        });
-      }
+      });
+      const result = await this.#run(ep, ctx);
       data = result === undefined || result === null ? {} : result;
       if (!isObject(data)) throw new TypeError(`Handler of "${ep.name}" returned a non-object`);
     } catch (err) {

@@ -67,6 +67,7 @@ export const errors = {
   missingTaskFields: make(400, 122, "Task is missing expected fields"),
   taskCannotBeDeleted: make(400, 123, "Task cannot be deleted"),
   eventsNotAdded: make(400, 131, "Events not added"),
+  invalidModelId: make(400, 201, "Invalid model id"),
   invalidUserId: make(400, 301, "Invalid user id"),
   invalidProjectId: make(400, 401, "Invalid project id"),
   invalidProjectName: make(400, 407, "Invalid project name"),

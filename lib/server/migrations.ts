@@ -91,4 +91,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_task_type_ts ON events (task, type, ts);
     `,
   },
+  {
+    version: 2,
+    description: "models",
+    sql: `
+      CREATE TABLE models (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        task TEXT,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX models_task ON models (task);
+    `,
+  },
 ];

@@ -136,12 +136,36 @@ export interface ProjectDoc extends Doc {
   path: string[];
 }
 
+/** A model document (§4.6). */
+export interface ModelDoc extends Doc {
+  id: string;
+  name: string;
+  uri: string;
+  company: string;
+  user: string;
+  created: string;
+  last_update?: string;
+  ready: boolean;
+  task?: string;
+  project?: string;
+  parent?: string;
+  comment?: string;
+  framework?: string;
+  design?: Doc;
+  labels?: Record<string, number>;
+  tags: string[];
+  system_tags: string[];
+  metadata?: Record<string, Doc>;
+  last_iteration?: number;
+}
+
 /** The document tables of one database. */
 export class Db {
   readonly store: Store;
   readonly tasks: DocTable<TaskDoc>;
   readonly queues: DocTable<QueueDoc>;
   readonly projects: DocTable<ProjectDoc>;
+  readonly models: DocTable<ModelDoc>;
 
   constructor(store: Store) {
     this.store = store;
@@ -153,5 +177,6 @@ export class Db {
     );
     this.queues = new DocTable<QueueDoc>(store, "queues", (q) => ({ name: q.name }), ["name"]);
     this.projects = new DocTable<ProjectDoc>(store, "projects", (p) => ({ name: p.name }), ["name"]);
+    this.models = new DocTable<ModelDoc>(store, "models", (m) => ({ task: m.task ?? null }), ["task"]);
   }
 }

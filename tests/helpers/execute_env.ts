@@ -29,7 +29,7 @@ export interface ExecuteEnv {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -54,7 +54,7 @@ async function waitReady(url: string, child: Deno.ChildProcess): Promise<void> {
 /** Start the server and write the agent config (`agent` section overrides merged in). */
 export async function startExecuteEnv(agent: Record<string, unknown> = {}): Promise<ExecuteEnv> {
   const dir = await Deno.makeTempDir({ prefix: "clearml_exec_e2e_" });
-  const port = await freePort();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = new Deno.Command(Deno.execPath(), {
     args: agentCommand(["server", "--port", String(port), "--data-dir", join(dir, "server")]),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { convertQueryValue, mergeQuery, parsePath } from "../../lib/server/http.ts";
 import { envelopeJson } from "../../lib/server/envelope.ts";
 import { formatMessage } from "../../lib/server/errors.ts";
-import { withServer } from "../helpers/server.ts";
+import { TestClock, withServer } from "../helpers/server.ts";
 
 const META = { id: "i", trx: "t", endpoint: "a.b", actualVersion: "1.0", code: 200, subcode: 0, msg: "OK" };
 
@@ -171,4 +171,13 @@ Deno.test("server refuses bodies over the cap with 400 and writes nothing", asyn
     const all = await client.ok("tasks.get_all", {});
     assert.equal(all.tasks.length, 0);
   }, { maxBodyBytes: 1000 });
+});
+
+Deno.test("TestClock is frozen by default and follows wall time with TestClock.real()", () => {
+  const frozen = new TestClock(1000);
+  frozen.advance(500);
+  assert.equal(frozen.fn(), 1500);
+  const real = TestClock.real();
+  real.advance(60_000);
+  assert.ok(Math.abs(real.now - (Date.now() + 60_000)) < 1000);
 });

@@ -79,6 +79,11 @@ Deno.test("tasks.get_all filters, projects, orders and pages like upstream", asy
     assert.deepEqual(await names({ search_hidden: true, tags: ["-y"] }), ["My Project task", "other-task", "task #4"]);
     assert.deepEqual(await names({ id: [b, a] }), ["My Project task", "my project task"], "an id filter shows hidden");
     assert.deepEqual(await names({ project: [p1] }), ["My Project task"]);
+    await client.ok("tasks.started", { task: d });
+    assert.deepEqual(await names({ status: ["in_progress"] }), ["task #4"]);
+    assert.deepEqual(await names({ status: ["-created"] }), ["task #4"]);
+    assert.deepEqual(await names({ status: ["created"], project: [p1, p1sub] }), ["My Project task", "other-task"]);
+    assert.deepEqual(await names({ project: [null] }), ["task #4"]);
     assert.deepEqual(await names({ project: [p1], include_subprojects: true }), ["My Project task", "other-task"]);
     assert.deepEqual(await names({ order_by: ["-name"] }), ["task #4", "other-task", "My Project task"]);
     assert.deepEqual(await names({ order_by: ["hyperparams.Args.lr.value"] }), [

@@ -24,6 +24,43 @@ const UPSERT = "INSERT INTO events (eid, task, type, ts, iter, metric, variant, 
   "ON CONFLICT (eid) WHERE eid IS NOT NULL DO UPDATE SET type = excluded.type, ts = excluded.ts, " +
   "iter = excluded.iter, metric = excluded.metric, variant = excluded.variant, doc = excluded.doc";
 
+/**
+ * Normalise and store one event (log: appended; others: upserted by id); `undefined` when its timestamp or
+ * iteration is invalid.
+ */
+function storeEvent(
+  ctx: CallContext,
+  raw: Doc,
+  o: { type: string; taskId: string; written: string; now: number },
+): Doc | undefined {
+  const ts = raw.timestamp ?? raw.ts ?? o.now;
+  if (typeof ts !== "number" || !Number.isFinite(ts)) return undefined;
+  const iter = raw.iter;
+  if (iter !== undefined && iter !== null && (!Number.isInteger(iter) || Math.abs(iter as number) > INT64_MAX)) {
+    return undefined;
+  }
+  const metric = typeof raw.metric === "string" ? raw.metric : "";
+  const variant = typeof raw.variant === "string" ? raw.variant : "";
+  const ev: Doc = { ...raw, type: o.type, task: o.taskId, timestamp: Math.trunc(ts), metric, variant };
+  ev["@timestamp"] = o.written;
+  delete ev.ts;
+  if (ev.worker === undefined && ctx.workerHeader) ev.worker = ctx.workerHeader;
+  if (o.type === "training_stats_vector" && ev.values !== undefined) {
+    ev.value = ev.values;
+    delete ev.values;
+  }
+  const iterValue = typeof iter === "number" ? iter : null;
+  const doc = JSON.stringify(ev);
+  if (o.type === "log") {
+    ctx.db.store.run(INSERT_LOG, o.taskId, o.type, ev.timestamp as number, iterValue, metric, variant, doc);
+  } else {
+    const parts = [o.taskId, iterValue, metric, variant, raw.key].filter((v) => v !== undefined && v !== null);
+    const eid = md5(parts.map(String).join("-"));
+    ctx.db.store.run(UPSERT, eid, o.taskId, o.type, ev.timestamp as number, iterValue, metric, variant, doc);
+  }
+  return ev;
+}
+
 /** Store a list of events; returns `{added, errors, errors_info}` or throws `400/131` when nothing was stored. */
 export function addEvents(ctx: CallContext, items: Doc[]): Doc {
   if (items.length === 0) throw errors.emptyBatch();
@@ -32,7 +69,6 @@ export function addEvents(ctx: CallContext, items: Doc[]): Doc {
   const tasks = new Map<string, TaskDoc | null>();
   const touched = new Set<TaskDoc>();
   const written = isoDate(ctx.now);
-  const store = ctx.db.store;
   let added = 0;
   for (const raw of items) {
     const type = typeof raw.type === "string" ? raw.type.replaceAll(" ", "_") : "";
@@ -40,13 +76,17 @@ export function addEvents(ctx: CallContext, items: Doc[]): Doc {
       fail(type ? "invalid event type" : "missing event type");
       continue;
     }
-    if (raw.model_event === true) {
-      fail("model events are not supported");
+    const forModel = raw.model_event === true;
+    const taskId = forModel ? raw.model ?? raw.task : raw.task;
+    if (typeof taskId !== "string" || taskId === "") {
+      fail(forModel ? "missing model" : "missing task");
       continue;
     }
-    const taskId = raw.task;
-    if (typeof taskId !== "string" || taskId === "") {
-      fail("missing task");
+    if (forModel) {
+      if (type === "log") fail("log events are not supported for models");
+      else if (!ctx.db.models.exists(taskId)) fail("invalid model id");
+      else if (!storeEvent(ctx, raw, { type, taskId, written, now: ctx.now })) fail("invalid timestamp or iteration");
+      else added++;
       continue;
     }
     let task = tasks.get(taskId);
@@ -62,38 +102,16 @@ export function addEvents(ctx: CallContext, items: Doc[]): Doc {
       fail("task is locked");
       continue;
     }
-    const ts = raw.timestamp ?? raw.ts ?? ctx.now;
-    if (typeof ts !== "number" || !Number.isFinite(ts)) {
-      fail("invalid timestamp");
+    const ev = storeEvent(ctx, raw, { type, taskId, written, now: ctx.now });
+    if (!ev) {
+      fail(typeof (raw.timestamp ?? raw.ts ?? 0) !== "number" ? "invalid timestamp" : "invalid iteration");
       continue;
-    }
-    const iter = raw.iter;
-    if (iter !== undefined && iter !== null && (!Number.isInteger(iter) || Math.abs(iter as number) > INT64_MAX)) {
-      fail("invalid iteration");
-      continue;
-    }
-    const metric = typeof raw.metric === "string" ? raw.metric : "";
-    const variant = typeof raw.variant === "string" ? raw.variant : "";
-    const ev: Doc = { ...raw, type, task: taskId, timestamp: Math.trunc(ts), metric, variant, "@timestamp": written };
-    delete ev.ts;
-    if (ev.worker === undefined && ctx.workerHeader) ev.worker = ctx.workerHeader;
-    if (type === "training_stats_vector" && ev.values !== undefined) {
-      ev.value = ev.values;
-      delete ev.values;
-    }
-    const iterValue = typeof iter === "number" ? iter : null;
-    if (type === "log") {
-      store.run(INSERT_LOG, taskId, type, ev.timestamp as number, iterValue, metric, variant, JSON.stringify(ev));
-    } else {
-      const parts = [taskId, iterValue, metric, variant, raw.key].filter((v) => v !== undefined && v !== null);
-      const eid = md5(parts.map(String).join("-"));
-      store.run(UPSERT, eid, taskId, type, ev.timestamp as number, iterValue, metric, variant, JSON.stringify(ev));
     }
     applyEventToTask(task, {
       type,
-      metric,
-      variant,
-      iter: iterValue ?? undefined,
+      metric: ev.metric as string,
+      variant: ev.variant as string,
+      iter: typeof ev.iter === "number" ? ev.iter : undefined,
       timestamp: ev.timestamp as number,
       value: ev.value,
       x_axis_label: ev.x_axis_label,

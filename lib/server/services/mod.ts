@@ -7,6 +7,7 @@
 import { Registry } from "../registry.ts";
 import { registerAuth } from "./auth.ts";
 import { registerEvents } from "./events.ts";
+import { registerModels } from "./models.ts";
 import { registerProjects } from "./projects.ts";
 import { registerQueues } from "./queues.ts";
 import { registerServerInfo } from "./server_info.ts";
@@ -31,5 +32,6 @@ export function createRegistry(): Registry {
   registerTaskEdits(reg);
   registerTaskParams(reg);
   registerEvents(reg);
+  registerModels(reg);
   return reg;
 }

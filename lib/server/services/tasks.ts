@@ -78,6 +78,27 @@ function expandSubprojects(ctx: CallContext, ids: string[]): string[] {
   return [...out];
 }
 
+/** Plain "any of" string lists (no exclusions, operators or nulls) can be pushed down to the indexed columns. */
+function plainList(value: unknown): string[] | undefined {
+  const list = Array.isArray(value) ? value : [value];
+  const plain = list.length > 0 &&
+    list.every((v) => typeof v === "string" && !v.startsWith("-") && !v.startsWith("__$"));
+  return plain ? list as string[] : undefined;
+}
+
+/** Tasks narrowed by the indexed `status` / `project` columns when the filter allows it (the query re-checks). */
+function prefiltered(ctx: CallContext, body: Doc): TaskDoc[] {
+  const where: string[] = [];
+  const params: string[] = [];
+  for (const column of ["status", "project"]) {
+    const values = body[column] === undefined || body[column] === null ? undefined : plainList(body[column]);
+    if (!values) continue;
+    where.push(`${column} IN (${values.map(() => "?").join(", ")})`);
+    params.push(...values);
+  }
+  return ctx.db.tasks.all(where.join(" AND "), ...params);
+}
+
 /** `tasks.get_all` (also `get_all_ex`, without joins). */
 function getAll(ctx: CallContext): Doc {
   const p = ctx.params;
@@ -89,7 +110,7 @@ function getAll(ctx: CallContext): Doc {
     body.project = expandSubprojects(ctx, p.strList("project")!);
   }
   const ids = p.strList("id");
-  const docs = ids && ids.every((i) => !i.startsWith("-")) ? ctx.db.tasks.getMany(ids) : ctx.db.tasks.all();
+  const docs = ids && ids.every((i) => !i.startsWith("-")) ? ctx.db.tasks.getMany(ids) : prefiltered(ctx, body);
   const res = runQuery(docs, new Params(body), TASK_SPEC);
   const only = p.strList("only_fields");
   const out: Doc = { tasks: res.items.map((t) => taskOut(t as TaskDoc, ctx.version, only)) };
