@@ -62,6 +62,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   const client = apiClientFor(config, workerId);
   if (options.fullMonitoring) return await fullMonitoring(global, options, client, config);
   const exitInfo = Deno.env.get(EXIT_INFO_ENV) || undefined;
+  Deno.env.delete(EXIT_INFO_ENV); // for this run only: not for the task's processes
   let taskId = options.id;
   let log: TaskLog | undefined;
   const controller = new AbortController();

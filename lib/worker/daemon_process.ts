@@ -124,6 +124,7 @@ export const READY_FILE_ENV = "CLEARML_AGENT_READY_FILE";
 export async function signalReady(workerId: string): Promise<void> {
   const path = Deno.env.get(READY_FILE_ENV);
   if (!path) return;
+  Deno.env.delete(READY_FILE_ENV); // not for the tasks this daemon runs
   await Deno.writeTextFile(`${path}.tmp`, JSON.stringify({ pid: Deno.pid, workerId }) + "\n");
   await Deno.rename(`${path}.tmp`, path);
 }
