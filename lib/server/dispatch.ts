@@ -64,6 +64,8 @@ export interface IncomingCall {
   remoteAddr: string;
   /** The body bytes (read on every method). */
   body: AsyncIterable<Uint8Array>;
+  /** Aborted when the client closes its connection (ends long polls without taking a task for nobody). */
+  disconnected?: AbortSignal;
 }
 
 function clientIp(call: IncomingCall): string {
@@ -72,7 +74,9 @@ function clientIp(call: IncomingCall): string {
   return call.headers.get("x-real-ip") ?? call.remoteAddr;
 }
 
-type CallInput = Pick<CallContext, "endpoint" | "params" | "batch" | "version" | "identity" | "workerHeader" | "ip">;
+type CallInput =
+  & Pick<CallContext, "endpoint" | "params" | "batch" | "version" | "identity" | "workerHeader" | "ip">
+  & { disconnected?: AbortSignal };
 
 /** Turns HTTP requests into API calls. */
 export class Dispatcher {
@@ -90,11 +94,13 @@ export class Dispatcher {
     };
     const store = this.#o.db.store;
     const commitOnError = (err: unknown) => err instanceof ServerError && err.commit;
+    const { disconnected, ...call } = input;
     return {
-      ...input,
+      ...call,
       db: this.#o.db,
       now: this.#o.clock(),
-      signal: this.#o.shutdown, // long polls are bounded by their own maximum wait
+      // Long polls end at their own maximum wait, at shutdown, or when the client goes away.
+      signal: disconnected ? AbortSignal.any([this.#o.shutdown, disconnected]) : this.#o.shutdown,
       app: this.#o.app,
       afterCommit: (fn) => hooks.push(fn),
       tx: <T>(fn: () => T): T => {
@@ -186,6 +192,7 @@ export class Dispatcher {
         identity: auth?.identity ?? ANONYMOUS,
         workerHeader,
         ip,
+        disconnected: req.disconnected,
       });
       const result = await this.#run(ep, ctx);
       data = result === undefined || result === null ? {} : result;

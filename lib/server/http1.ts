@@ -51,20 +51,48 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
 class Reader {
   #conn: Deno.Conn;
   #buf = new Uint8Array(0);
+  #pending: Promise<boolean> | null = null;
+  #eof = false;
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
   }
 
-  async #fill(): Promise<boolean> {
+  /** One read at a time: a read started by `watchEof` is shared with the next request's reads. */
+  #fill(): Promise<boolean> {
+    if (this.#eof) return Promise.resolve(false);
+    this.#pending ??= this.#read().finally(() => this.#pending = null);
+    return this.#pending;
+  }
+
+  async #read(): Promise<boolean> {
     const chunk = new Uint8Array(64 * 1024);
-    const n = await this.#conn.read(chunk);
-    if (n === null) return false;
+    let n: number | null;
+    try {
+      n = await this.#conn.read(chunk);
+    } catch {
+      n = null; // reset or closed by us
+    }
+    if (n === null) {
+      this.#eof = true;
+      return false;
+    }
     const next = new Uint8Array(this.#buf.length + n);
     next.set(this.#buf);
     next.set(chunk.subarray(0, n), this.#buf.length);
     this.#buf = next;
     return true;
+  }
+
+  /**
+   * Resolve when the peer closes the connection while a call is being handled. Bytes that arrive meanwhile (a
+   * pipelined request) stay buffered for the next request; watching stops once `MAX_HEAD_BYTES` are buffered.
+   */
+  async watchEof(stop: AbortSignal): Promise<boolean> {
+    while (!stop.aborted && this.#buf.length <= MAX_HEAD_BYTES) {
+      if (!await this.#fill()) return !stop.aborted;
+    }
+    return false;
   }
 
   /** Bytes up to and excluding `delim` (consumed); `null` on a clean EOF before any byte. */
@@ -93,6 +121,20 @@ class Reader {
     this.#buf = this.#buf.subarray(out.length);
     return out;
   }
+}
+
+/**
+ * The request body; once it has been read to its end, watch the connection so that a client that goes away
+ * while its call is still running (a long poll) aborts `disconnected`.
+ */
+async function* watchAfterBody(
+  body: AsyncIterable<Uint8Array>,
+  reader: Reader,
+  handled: AbortSignal,
+  disconnected: AbortController,
+): AsyncGenerator<Uint8Array> {
+  yield* body;
+  reader.watchEof(handled).then((closed) => closed && disconnected.abort(), () => {});
 }
 
 async function* fixedBody(reader: Reader, length: number): AsyncGenerator<Uint8Array> {
@@ -282,17 +324,22 @@ export class Http1Server {
       const wantsClose = (headers.get("connection") ?? "").toLowerCase() === "close" ||
         (version === "HTTP/1.0" && (headers.get("connection") ?? "").toLowerCase() !== "keep-alive");
       let reply: Reply;
+      const disconnected = new AbortController();
+      const handled = new AbortController();
       try {
         reply = await this.#options.handler({
           method,
           url: new URL(target, "http://localhost"),
           headers,
           remoteAddr: remote,
-          body,
+          body: watchAfterBody(body, reader, handled.signal, disconnected),
+          disconnected: disconnected.signal,
         });
       } catch (err) {
         this.#options.log.error(`Unhandled request error: ${err instanceof Error ? err.stack : String(err)}`);
         reply = { status: 500, headers: { "content-type": "text/plain" }, body: "Internal server error" };
+      } finally {
+        handled.abort();
       }
       let keepAlive = !wantsClose && !reply.close && !this.#closing;
       if (keepAlive) keepAlive = await body.drain();

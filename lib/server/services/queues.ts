@@ -182,6 +182,8 @@ async function getNextTask(ctx: CallContext): Promise<Doc> {
     const left = deadline - performance.now();
     if (res.entry || left <= 0 || ctx.signal.aborted) return res;
     await ctx.app.waitFor(queueKey(queueId), left, ctx.signal);
+    // A client that went away (or a server shutting down) must not take a task nobody will run.
+    if (ctx.signal.aborted) return {};
   }
 }
 
