@@ -42,6 +42,7 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     accessKey: Deno.env.get("CLEARML_API_ACCESS_KEY") || undefined,
     secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
     insecureOpen: options.insecureOpen,
+    wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
     log,
   });
   writePidFile(dataDir);
@@ -102,6 +103,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
   const offset = await Deno.stat(logPath).then((s) => s.size, () => 0);
   const args = [
     ...(global.debug ? ["--debug"] : []),
+    ...(Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1" ? ["--debug-wire"] : []),
     "server",
     "--host",
     options.host,

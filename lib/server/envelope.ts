@@ -65,6 +65,6 @@ const BASE_HEADERS = {
 };
 
 /** The HTTP answer for an envelope. */
-export function envelopeReply(meta: MetaInfo, data: unknown): Reply {
+export function envelopeReply(meta: MetaInfo, data: unknown): Reply & { body: string } {
   return { status: meta.code, headers: BASE_HEADERS, body: envelopeJson(meta, data) };
 }

@@ -15,6 +15,7 @@ import type { Authenticator } from "./auth.ts";
 import type { IncomingCall } from "./dispatch.ts";
 import type { Reply } from "./envelope.ts";
 import { ServerError } from "./errors.ts";
+import { clip } from "../logs/wire_mask.ts";
 import { multipartBoundary, type PartSink, readMultipart } from "./multipart.ts";
 
 /** The URL path prefix of the files server. */
@@ -82,6 +83,8 @@ export interface FilesServerOptions {
   log: Logger;
   /** Cap of one upload request in bytes. @default MAX_UPLOAD_BYTES */
   maxUploadBytes?: number;
+  /** Log each request and its answer (no file contents) at info level. */
+  wireTrace?: boolean;
 }
 
 /** Serves `/files`: upload (POST multipart), download (GET/HEAD), delete (DELETE). */
@@ -94,6 +97,20 @@ export class FilesServer {
 
   /** Handle one request under `/files`. */
   async handle(call: IncomingCall): Promise<Reply> {
+    const reply = await this.#handle(call);
+    if (this.#o.wireTrace) {
+      const size = typeof reply.body === "string" || reply.body instanceof Uint8Array
+        ? reply.body.length
+        : reply.body.size;
+      this.#o.log.info(
+        `wire <-> ${call.method} ${call.url.pathname} ${reply.status} ${reply.headers["content-type"] ?? ""} ` +
+          `${size} bytes${typeof reply.body === "string" ? ` ${clip(reply.body, 500)}` : ""}`,
+      );
+    }
+    return reply;
+  }
+
+  async #handle(call: IncomingCall): Promise<Reply> {
     try {
       await this.#o.auth.authenticate(call.headers.get("authorization"), call.headers.get("cookie"), call.remoteAddr);
     } catch (err) {

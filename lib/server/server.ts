@@ -52,6 +52,8 @@ export interface StartServerOptions {
   staleTaskSec?: number;
   /** Request body cap in bytes. @default 64 MiB */
   maxBodyBytes?: number;
+  /** Log every request and answer, secrets masked, at info level (`--debug-wire`). @default false */
+  wireTrace?: boolean;
   /** Cap of one files-server upload in bytes. @default 8 GiB */
   maxUploadBytes?: number;
 }
@@ -164,12 +166,14 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       log,
       shutdown: shutdown.signal,
       maxBodyBytes: options.maxBodyBytes,
+      wireTrace: options.wireTrace,
     });
     const files = new FilesServer({
       root: join(options.dataDir, FILES_DIR),
       auth,
       log,
       maxUploadBytes: options.maxUploadBytes,
+      wireTrace: options.wireTrace,
     });
     transport = Http1Server.listen({
       host,
