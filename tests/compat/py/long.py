@@ -1,4 +1,4 @@
-"""A task that runs until it is stopped (abort scenarios); prints a tick every half second."""
+"""A task that hands itself to an agent, then runs there until it is stopped; prints a tick every half second."""
 
 import time
 
@@ -11,6 +11,7 @@ task = Task.init(
     auto_resource_monitoring=False,
 )
 print("TASK %s" % task.id, flush=True)
+task.execute_remotely(queue_name="default", exit_process=True)
 for i in range(600):
     print("tick %d" % i, flush=True)
     time.sleep(0.5)
