@@ -4,7 +4,8 @@
  * credentials, SDK reporting without a subprocess so that runs end promptly) and one for the Python agent, a git
  * project pushed to a bare origin with an uncommitted change, a tiny package index, and runners for the Python
  * clients and our agent. Child processes get a clean environment (no `CLEARML_*` from the machine), with the
- * machine's pip/uv/Deno caches kept so that installs are reused between runs.
+ * machine's pip/uv/Deno caches kept so that installs are reused between runs. With `CLEARML_COMPAT_TRACE_DIR` set,
+ * each scenario's server wire trace is saved there.
  *
  * @module
  */
@@ -198,6 +199,12 @@ export async function startCompatEnv(): Promise<CompatEnv> {
       tool,
       close: async () => {
         for (const c of cleanups) await c().catch(() => {});
+        // Debugging aid: keep each scenario's server wire trace.
+        const keep = Deno.env.get("CLEARML_COMPAT_TRACE_DIR");
+        if (keep) {
+          await Deno.mkdir(keep, { recursive: true });
+          await Deno.writeTextFile(join(keep, `${work.split("/").pop()}.trace.log`), server.output());
+        }
       },
     };
   } catch (err) {
