@@ -16,7 +16,7 @@ async function localRun(env: CompatEnv): Promise<{ id: string; out: string }> {
   return { id, out: r.out };
 }
 
-Deno.test("SDK local run stores script info, hyperparameters, configuration, logs, scalars and an artifact", async () => {
+Deno.test("SDK local run stores script info, hyperparameters, configuration, logs, scalars, plots and an artifact, and reads them back", async () => {
   const env = await startCompatEnv();
   try {
     const { id, out } = await localRun(env);
@@ -50,6 +50,13 @@ Deno.test("SDK local run stores script info, hyperparameters, configuration, log
     assert.ok(stats?.uri?.startsWith(`${env.server.url}/files/`), JSON.stringify(stats));
     const blob = await fetch(stats.uri, { headers: { authorization: env.client.basicHeader() } });
     assert.deepEqual(await blob.json(), { rows: 10, lr: 0.3 });
+    // And the SDK reads it all back.
+    const back = await env.py([join(PY_DIR, "readback.py"), id]);
+    assert.equal(back.code, 0, back.out);
+    assert.match(back.out, /SCALARS loss\/train x=\[0, 1\] y=\[1(\.0)?, 0\.5\]/);
+    assert.match(back.out, /PLOTS \['histogram'\]/);
+    assert.match(back.out, /CONSOLE has ARGS: True/);
+    assert.match(back.out, /ARTIFACT stats=\{'lr': 0\.3, 'rows': 10\}/); // downloaded from our files server
   } finally {
     await env.close();
   }

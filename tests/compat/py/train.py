@@ -24,6 +24,7 @@ config = task.connect_configuration({"model": {"layers": 2}}, name="model_cfg")
 logger = task.get_logger()
 for i in range(args.epochs):
     logger.report_scalar("loss", "train", 1.0 / (i + 1), iteration=i)
+logger.report_histogram("histogram", "counts", values=[1, 4, 2], iteration=0)
 task.upload_artifact("stats", artifact_object={"rows": 10, "lr": args.lr}, wait_on_upload=True)
 try:
     tiny = metadata.version("tinypkg")
