@@ -7,25 +7,10 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fixture } from "../tests/helpers/fixtures.ts";
 import { parseHocon } from "../lib/config/hocon.ts";
 
-/** The `shared/fixtures` folder next to (or above) the repository. */
-function findFixtures(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 10; i++) {
-    const candidate = join(dir, "shared", "fixtures");
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(`Cannot find "shared/fixtures" above ${fileURLToPath(import.meta.url)}`);
-}
-
-const file = join(findFixtures(), "clearml-conf", "agent-docs-clearml.conf");
+const file = fixture("clearml-conf", "agent-docs-clearml.conf");
 const text = Deno.readTextFileSync(file);
 const iterations = Number(Deno.args[0] ?? 2000);
 const options = { filename: file, env: () => undefined };

@@ -15,6 +15,7 @@ need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd) # install-service tests: systemd-analyze verify
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux) # init tests: the wizard in a pseudo-terminal
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}"
   $SUDO apt-get update -q >/dev/null

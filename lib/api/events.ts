@@ -39,3 +39,32 @@ export async function addLogEvents(
   await flush();
   return added;
 }
+
+/** One log event as `events.get_task_log` returns it. */
+export interface TaskLogEvent {
+  timestamp: number;
+  level?: string;
+  msg?: string;
+  worker?: string;
+  "@timestamp"?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * `events.get_task_log` (≥ 2.9 shape) oldest first: events strictly after `fromTimestamp` (epoch ms), at most
+ * `batchSize` plus every other event of the last one's timestamp (the server never splits a timestamp).
+ */
+export async function getTaskLog(
+  client: ApiClient,
+  task: string,
+  query: { fromTimestamp?: number; batchSize?: number } = {},
+  options: CallOptions = {},
+): Promise<{ events: TaskLogEvent[]; total: number }> {
+  const body: Record<string, unknown> = { task, navigate_earlier: false, batch_size: query.batchSize ?? 5000 };
+  if (query.fromTimestamp !== undefined) body.from_timestamp = query.fromTimestamp;
+  const data = await client.call<{ events?: TaskLogEvent[]; total?: number }>("events.get_task_log", body, {
+    version: "2.9",
+    ...options,
+  });
+  return { events: data.events ?? [], total: data.total ?? 0 };
+}

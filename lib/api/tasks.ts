@@ -118,3 +118,70 @@ export async function editTask(
 ): Promise<void> {
   await client.call("tasks.edit", { task, force: true, ...fields }, options);
 }
+
+/** `tasks.create` with any task fields; resolves to the new task id. */
+export async function createTask(
+  client: ApiClient,
+  fields: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<string> {
+  const data = await client.call<{ id: string }>("tasks.create", fields, options);
+  return data.id;
+}
+
+/** `tasks.clone` with the `new_task_*` overrides (server-api §4.2.6); resolves to the new task id. */
+export async function cloneTaskWith(
+  client: ApiClient,
+  body: { task: string; [key: string]: unknown },
+  options: CallOptions = {},
+): Promise<string> {
+  const data = await client.call<{ id: string }>("tasks.clone", body, options);
+  return data.id;
+}
+
+/** `tasks.get_all` with a free query (filters, `only_fields`, `order_by`, paging). */
+export async function queryTasks(
+  client: ApiClient,
+  query: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<Task[]> {
+  const data = await client.call<{ tasks?: Task[] }>("tasks.get_all", query, options);
+  return data.tasks ?? [];
+}
+
+/** `tasks.enqueue {task, queue}` (the SDK's call); `force` also moves `in_progress`/`completed` tasks. */
+export function enqueueTask(
+  client: ApiClient,
+  task: string,
+  queue: string,
+  change: StatusChange = {},
+  options: CallOptions = {},
+): Promise<StatusChangeResult & { queued?: number }> {
+  return client.call("tasks.enqueue", { task, queue, ...change }, options);
+}
+
+/** `tasks.dequeue` back to the status before the enqueue (as the UI does; `execute` uses `dequeueTask`). */
+export function dequeueTaskToPrevious(
+  client: ApiClient,
+  task: string,
+  change: StatusChange = {},
+  options: CallOptions = {},
+): Promise<StatusChangeResult & { dequeued?: number }> {
+  return client.call("tasks.dequeue", { task, ...change }, options);
+}
+
+/** `tasks.stop`: stopped at once when no worker runs the task, else `in_progress` with message `stopping`. */
+export const stopTask = statusCall("tasks.stop");
+
+/** `tasks.reset`: back to `created`, out of every queue, log and metrics deleted. */
+export const resetTask = statusCall("tasks.reset");
+
+/** `tasks.delete`. */
+export async function deleteTask(
+  client: ApiClient,
+  task: string,
+  force = false,
+  options: CallOptions = {},
+): Promise<void> {
+  await client.call("tasks.delete", { task, force }, options);
+}

@@ -9,27 +9,11 @@
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fixture } from "../helpers/fixtures.ts";
 import { HoconFloat, parseHocon, parseHoconTyped, toPythonJson } from "../../lib/config/hocon.ts";
 
-/** `shared/fixtures/clearml-conf`, found by walking up from this file; throws (never skips) when absent. */
-function findConfFixtures(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "shared", "fixtures", "clearml-conf");
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error(
-        `Cannot find "shared/fixtures/clearml-conf" in any folder above ${fileURLToPath(import.meta.url)}`,
-      );
-    }
-    dir = parent;
-  }
-}
-
-const FIXTURES = findConfFixtures();
+const FIXTURES = fixture("clearml-conf");
 const CONF_FILES = readdirSync(FIXTURES).filter((name) => name.endsWith(".conf")).sort();
 const noEnv = () => undefined;
 

@@ -1,0 +1,188 @@
+/**
+ * The `init` dialogue with scripted answers: the reference's prompts in order, flags that skip questions, and
+ * the failures that end the setup with one line.
+ */
+import assert from "node:assert/strict";
+import { runWizard, type Verifier, type WizardAnswers, WizardError } from "../../lib/init/wizard.ts";
+import { confSnippet } from "../../lib/server/credentials.ts";
+
+function scripted(lines: string[]) {
+  let transcript = "";
+  const queue = [...lines];
+  return {
+    io: {
+      write: (text: string) => void (transcript += text),
+      readLine: () => {
+        const line = queue.shift();
+        if (line !== undefined) transcript += line + "\n";
+        return Promise.resolve(line ?? null);
+      },
+    },
+    transcript: () => transcript,
+    left: () => queue.length,
+  };
+}
+
+const ok: Verifier = () => Promise.resolve({ ok: true });
+const interactive: WizardAnswers = { nonInteractive: false, verify: true };
+
+function inOrder(text: string, parts: string[]): void {
+  let at = 0;
+  for (const part of parts) {
+    const i = text.indexOf(part, at);
+    assert.ok(i >= 0, `missing (in order) ${JSON.stringify(part)} in:\n${text}`);
+    at = i + part.length;
+  }
+}
+
+Deno.test("runWizard() takes our server's snippet through the reference's questions", async () => {
+  const snippet = confSnippet("http://127.0.0.1:18099", "KEY123", "secret-value-1").trimEnd().split("\n");
+  const t = scripted([...snippet, "", "", "", "n", "", ""]);
+  const checked: string[] = [];
+  const values = await runWizard(t.io, interactive, (api, c) => {
+    checked.push(`${api} ${c.accessKey}`);
+    return Promise.resolve({ ok: true });
+  });
+  assert.deepEqual(values, {
+    apiServer: "http://127.0.0.1:18099",
+    webServer: "http://127.0.0.1:18099",
+    filesServer: "http://127.0.0.1:18099",
+    accessKey: "KEY123",
+    secretKey: "secret-value-1",
+    gitUser: undefined,
+    gitPass: undefined,
+    extraIndexUrls: [],
+    outputUri: undefined,
+  });
+  assert.deepEqual(checked, ["http://127.0.0.1:18099 KEY123"]);
+  assert.equal(t.left(), 0);
+  inOrder(t.transcript(), [
+    "Paste copied configuration here:",
+    'Detected credentials key="KEY123" secret="secr***"',
+    "API Host configured to: [http://127.0.0.1:18099] ",
+    "Web Application Host configured to: [http://127.0.0.1:18099] ",
+    "File Store Host configured to: [http://127.0.0.1:18099] ",
+    "ClearML Hosts configuration:\nWeb App: http://127.0.0.1:18099\nAPI: http://127.0.0.1:18099",
+    "Verifying credentials ...\nCredentials verified!",
+    "Default Output URI (used to automatically store models and artifacts): (N)one/ClearML (S)erver/(C)ustom [None] ",
+    "Default Output URI: not set",
+    "Enter git username for repository cloning (leave blank for SSH key authentication): [] ",
+    "Enter additional artifact repository (extra-index-url) to use when installing python packages",
+  ]);
+  assert.ok(!t.transcript().includes("secret-value-1\n"), "the secret is not echoed back");
+});
+
+Deno.test("runWizard() derives hosts from the web app, edits one, and asks for git and index details", async () => {
+  const block = [
+    "api {",
+    "  web_server: https://app.clear.ml",
+    "  credentials {",
+    '    "access_key" = "AK"',
+    '    "secret_key" = "SECRETKEY"',
+    "  }",
+    "}",
+  ];
+  const answers = ["", "", "files.example.com", "s", "alice", "tok-123456", "https://a/simple", "https://b/simple", ""];
+  const t = scripted([...block, ...answers]);
+  const values = await runWizard(t.io, interactive, ok);
+  assert.equal(values.webServer, "https://app.clear.ml");
+  assert.equal(values.apiServer, "https://api.clear.ml");
+  assert.equal(values.filesServer, "https://files.example.com");
+  assert.equal(values.outputUri, "https://files.example.com");
+  assert.equal(values.gitUser, "alice");
+  assert.equal(values.gitPass, "tok-123456");
+  assert.deepEqual(values.extraIndexUrls, ["https://a/simple", "https://b/simple"]);
+  inOrder(t.transcript(), [
+    "WEB Host configured to: [https://app.clear.ml] ",
+    "API Host configured to: [https://api.clear.ml] ",
+    "File Store Host configured to: [https://files.clear.ml] ",
+    "Enter git personal token for user 'alice': ",
+    "Git repository cloning will be using user=alice token=tok-***",
+    "Another artifact repository? (enter another url or leave blank if done):",
+    "The following artifact repositories will be added:\n\t- https://a/simple\n\t- https://b/simple",
+  ]);
+});
+
+Deno.test("runWizard() falls back to manual credentials, then fails on bad input with one line", async () => {
+  const manual = scripted(["garbage {", "", "MANUALKEY", "manual-secret", "http://h:8008", "", "", "", "", ""]);
+  const values = await runWizard(manual.io, interactive, ok);
+  assert.equal(values.accessKey, "MANUALKEY");
+  assert.equal(values.webServer, "http://h:8080", "an API port gives the web port");
+  inOrder(manual.transcript(), [
+    "Could not parse credentials, please try entering them manually.",
+    "Enter user access key: ",
+    "Enter user secret: ",
+    "WEB Host configured to: [https://app.clear.ml] ",
+  ]);
+
+  const cases: [string[], Verifier, RegExp][] = [
+    [["garbage {", "", "", ""], ok, /The pasted credentials are not in the expected format: cannot read it/],
+    [
+      [...confSnippet("http://x:8008", "K", "S").split("\n").slice(0, 3)],
+      ok,
+      /Input ended before the setup was complete/,
+    ],
+    [
+      [...confSnippet("http://x:8008", "K", "SSSS").trimEnd().split("\n"), "", "", ""],
+      () => Promise.resolve({ ok: false, unreachable: true, reason: "connect ECONNREFUSED" }),
+      /Cannot reach the API server "http:\/\/x:8008": connect ECONNREFUSED; nothing written/,
+    ],
+    [
+      [...confSnippet("http://x:8008", "K", "SSSS").trimEnd().split("\n"), "", "", "", "K2", "S2"],
+      () => Promise.resolve({ ok: false, unreachable: false, reason: "Unauthorized" }),
+      /refused the credentials \(key "K2"\); nothing written/,
+    ],
+  ];
+  for (const [lines, verify, error] of cases) {
+    await assert.rejects(runWizard(scripted(lines).io, interactive, verify), (err: Error) => {
+      assert.ok(err instanceof WizardError);
+      assert.match(err.message, error);
+      assert.equal(err.message.split("\n").length, 1);
+      return true;
+    });
+  }
+});
+
+Deno.test("runWizard() asks nothing with nonInteractive and derives what flags leave out", async () => {
+  const silent = {
+    write: () => {},
+    readLine: (): Promise<string | null> => Promise.reject(new Error("asked a question")),
+  };
+  const base = { nonInteractive: true, verify: false };
+  const fromBlock = await runWizard(silent, { ...base, pasted: confSnippet("http://10.0.0.1:8008", "K", "S") }, ok);
+  assert.deepEqual([fromBlock.apiServer, fromBlock.webServer, fromBlock.filesServer], [
+    "http://10.0.0.1:8008",
+    "http://10.0.0.1:8080",
+    "http://10.0.0.1:8081",
+  ]);
+  const flags = await runWizard(silent, {
+    ...base,
+    accessKey: "K",
+    secretKey: "S",
+    apiServer: "127.0.0.1:9000",
+    gitUser: "bob",
+    gitPass: "pw",
+    extraIndexUrls: ["https://i/simple"],
+    outputUri: "s3://b",
+  }, ok);
+  assert.deepEqual(flags, {
+    apiServer: "http://127.0.0.1:9000",
+    webServer: "http://127.0.0.1:9000",
+    filesServer: "http://127.0.0.1:9000",
+    accessKey: "K",
+    secretKey: "S",
+    gitUser: "bob",
+    gitPass: "pw",
+    extraIndexUrls: ["https://i/simple"],
+    outputUri: "s3://b",
+  });
+  const bad: [WizardAnswers, RegExp][] = [
+    [{ ...base }, /No credentials given/],
+    [{ ...base, pasted: "api { }" }, /not in the expected format: no credentials/],
+    [{ ...base, accessKey: "K" }, /both --access-key and --secret-key/],
+    [{ ...base, accessKey: "K", secretKey: "S" }, /No server address given/],
+    [{ ...base, accessKey: "K", secretKey: "S", apiServer: "ftp://x" }, /--api-server "ftp:\/\/x" is not an http/],
+    [{ ...base, accessKey: "K", secretKey: "S", webServer: "http://w:9" }, /Cannot tell the API server/],
+  ];
+  for (const [answers, error] of bad) await assert.rejects(runWizard(silent, answers, ok), error);
+});
