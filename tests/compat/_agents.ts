@@ -133,11 +133,11 @@ export async function runQueuedWithOurAgent(
   return { status, output: r.out };
 }
 
-/** Run our agent (`clearml-agent <args>`) from source in the scenario's environment. */
-export function runOurAgent(env: CompatEnv, args: string[], timeoutS = 300): Promise<RunResult> {
+/** Run our agent (`clearml-agent <args>`) from source in the scenario's environment (wire trace on by default). */
+export function runOurAgent(env: CompatEnv, args: string[], timeoutS = 300, trace = true): Promise<RunResult> {
   return runProcess(Deno.execPath(), agentCommand(args), {
     cwd: ROOT,
-    env: { ...env.env, CLEARML_AGENT_DEBUG_WIRE: "1" },
+    env: { ...env.env, ...(trace ? { CLEARML_AGENT_DEBUG_WIRE: "1" } : {}) },
     timeoutMs: timeoutS * 1000,
   });
 }

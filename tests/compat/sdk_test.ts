@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CompatEnv, PY_DIR, startCompatEnv } from "./_env.ts";
-import { explain, OUR_AGENT_MODE, runQueuedWithOurAgent, taskLog } from "./_agents.ts";
+import { explain, OUR_AGENT_MODE, runOurAgent, runQueuedWithOurAgent, taskLog } from "./_agents.ts";
 
 /** Run `train.py` locally in the project; resolves to the task id. */
 async function localRun(env: CompatEnv): Promise<{ id: string; out: string }> {
@@ -85,6 +85,42 @@ Deno.test(`SDK clone with overridden Args/lr, General/batch and requirements run
     const done = (await env.client.ok("tasks.get_by_id", { task: clone })).task;
     assert.match(done.script.requirements.pip, /^tinypkg==0\.1$/m);
     assert.match(done.script.requirements.pip, /^clearml==2\.1\.12$/m);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test(`our task clone overrides Args and packages of an SDK task, which completes under our agent (${OUR_AGENT_MODE})`, async () => {
+  const env = await startCompatEnv();
+  try {
+    const { id } = await localRun(env);
+    const r = await runOurAgent(
+      env,
+      [
+        "task",
+        "clone",
+        id,
+        "--args",
+        "lr=0.9",
+        "--packages",
+        "clearml==2.1.12",
+        "tinypkg==0.1",
+        "--queue",
+        "default",
+        "--json",
+      ],
+      120,
+      false,
+    );
+    assert.equal(r.code, 0, r.out);
+    // stdout's JSON object; the notes on stderr come through the same pipe.
+    const clone = JSON.parse(r.out.slice(r.out.search(/^\{/m), r.out.lastIndexOf("}") + 1)).id as string;
+    const { status, output } = await runQueuedWithOurAgent(env, clone);
+    assert.equal(status, "completed", await explain(env, clone, output));
+    const log = await taskLog(env.client, clone);
+    assert.match(log, /ARGS lr=0\.9 epochs=2/, await explain(env, clone, output));
+    assert.match(log, /GENERAL batch=32 optimizer=sgd/);
+    assert.match(log, /TINYPKG 0\.1/);
   } finally {
     await env.close();
   }
