@@ -126,7 +126,6 @@ export function confSnippet(url: string, accessKey: string, secretKey: string): 
   return [
     "api {",
     `  api_server: ${url}`,
-    `  web_server: ${url}`,
     `  files_server: ${url}/files`,
     "  credentials {",
     `    "access_key" = "${accessKey}"`,
