@@ -1,10 +1,14 @@
 /**
- * The venv executor: runs a task's commands on this host, each in its own process group so that an abort reaches
- * every process it started.
+ * The venv executor: runs a task's commands on this host through `lib/process` — each command in its own process
+ * group and session, so that an abort (SIGTERM, grace period, SIGKILL) reaches every process it started,
+ * grandchildren included, and nothing it leaves behind outlives it.
  *
  * @module
  */
 
+import { spawnChild } from "../lib/process/child.ts";
+import { exitCodeOf } from "../lib/process/exit_status.ts";
+import { terminateGroup } from "../lib/process/group_kill.ts";
 import type { CapturedResult, ExecCommand, Executor, ExitStatus, OutputSink } from "./executor.ts";
 
 /** Options of `VenvExecutor`. */
@@ -14,8 +18,6 @@ export interface VenvExecutorOptions {
   /** Seconds between SIGTERM and SIGKILL on abort (default 10). */
   graceSec?: number;
 }
-
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6 };
 
 /** Runs commands on the host. */
 export class VenvExecutor implements Executor {
@@ -32,60 +34,47 @@ export class VenvExecutor implements Executor {
     return Promise.resolve();
   }
 
-  #spawn(command: ExecCommand): Deno.ChildProcess {
+  #environment(command: ExecCommand): Record<string, string> {
     const env = { ...this.#env };
     for (const [k, v] of Object.entries(command.env ?? {})) {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    return new Deno.Command(command.argv[0], {
-      args: command.argv.slice(1),
-      cwd: command.cwd,
-      env,
-      clearEnv: true,
-      stdin: command.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-      detached: true,
-    }).spawn();
-  }
-
-  #killGroup(child: Deno.ChildProcess, signal: Deno.Signal): void {
-    try {
-      Deno.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
+    return env;
   }
 
   async run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<ExitStatus> {
-    const child = this.#spawn(command);
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => {
-      this.#killGroup(child, "SIGTERM");
-      killTimer = setTimeout(() => this.#killGroup(child, "SIGKILL"), this.#graceMs);
-    };
+    if (signal?.aborted) return { code: 130, signal: "SIGTERM" };
+    const child = spawnChild({
+      cmd: command.argv[0],
+      args: command.argv.slice(1),
+      cwd: command.cwd,
+      env: this.#environment(command),
+      clearEnv: true,
+      stdin: command.stdin === undefined ? "null" : "piped",
+      output: "separate",
+    });
+    let stopping: Promise<unknown> | undefined;
+    const onAbort = () => stopping ??= child.terminate({ graceMs: this.#graceMs });
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (command.stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(command.stdin)).catch(() => {});
-      await writer.close().catch(() => {});
-    }
-    const pump = async (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") => {
-      for await (const chunk of stream) output(chunk, name);
+    const pump = async (stream: ReadableStream<Uint8Array> | null, name: "stdout" | "stderr") => {
+      if (stream) { for await (const chunk of stream) output(chunk, name); }
     };
     try {
       const pumps = Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
+      if (command.stdin !== undefined && child.stdin) {
+        const writer = child.stdin.getWriter();
+        await writer.write(new TextEncoder().encode(command.stdin)).catch(() => {});
+        await writer.close().catch(() => {});
+      }
       const status = await child.status;
-      // Anything the command left running in its group goes with it (the reference kills leftovers too); that
-      // also closes the pipes a leftover held open.
-      this.#killGroup(child, "SIGKILL");
+      // Anything the command left running goes with it (the reference kills leftovers too); that also closes the
+      // pipes a leftover held open.
+      await (stopping ?? terminateGroup(child.pgid, { graceMs: 0, sid: child.pid }));
       await pumps;
-      if (status.signal) return { code: 128 + (SIGNAL_NUMBERS[status.signal] ?? 0), signal: status.signal };
-      return { code: status.code };
+      return status.signal ? { code: exitCodeOf(status), signal: status.signal } : { code: exitCodeOf(status) };
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      clearTimeout(killTimer);
     }
   }
 

@@ -127,6 +127,11 @@ export class ApiClient {
     return this.#claims.api_version ?? (this.#claims.env === "prod" ? "2.2" : "2.1");
   }
 
+  /** True when the token advertises the server extension `name` (ours only; never on a real ClearML server). */
+  hasExtension(name: string): boolean {
+    return Array.isArray(this.#claims.server_extensions) && this.#claims.server_extensions.includes(name);
+  }
+
   /** True when the token's `api_version` is at least `version`. */
   supports(version: string): boolean {
     const a = this.apiVersion.split(".").map(Number);

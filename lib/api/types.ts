@@ -118,4 +118,6 @@ export interface TokenClaims {
   env?: string;
   identity?: { user?: string; company?: string; role?: string; service_account_type?: number };
   tenant?: string;
+  /** Our server's extensions (e.g. `queues.get_next_task.wait_ms`); a real ClearML server sends none. */
+  server_extensions?: string[];
 }

@@ -6,14 +6,15 @@
 
 import type { ApiClient, CallOptions } from "./client.ts";
 
-/** `workers.register`. */
+/** `workers.register`; `timeout` (seconds) is how long the server keeps a silent worker (server default 600). */
 export async function registerWorker(
   client: ApiClient,
   worker: string,
   queues: string[],
-  options: CallOptions = {},
+  options: CallOptions & { timeout?: number } = {},
 ): Promise<void> {
-  await client.call("workers.register", { worker, queues }, options);
+  const { timeout, ...call } = options;
+  await client.call("workers.register", timeout ? { worker, queues, timeout } : { worker, queues }, call);
 }
 
 /** `workers.unregister`. */

@@ -1,8 +1,11 @@
 /**
  * `clearml-agent execute --id TASK`: run one task in this process (venv mode) — the command the daemon runs per
  * task with `--disable-monitoring`. Output goes to stdout/stderr; without `--disable-monitoring` it is also sent
- * to the server and the final status is set. The exit code is the task's (1 with one error line when the task
- * could not run).
+ * to the server (through the task's on-disk log spool) and the final status is set. The exit code is the task's
+ * (1 with one error line when the task could not run). `--full-monitoring` runs the task as a one-task daemon.
+ *
+ * Under a daemon (`CLEARML_AGENT_EXIT_INFO` set) the run's end — the task's exit code, the signal that killed it,
+ * or the setup failure — is written to that file for the daemon's final status.
  *
  * @module
  */
@@ -10,27 +13,21 @@
 import { join } from "node:path";
 import type { ExecuteOptions, GlobalOptions } from "./args_types.ts";
 import { formatError, NotImplementedError } from "./errors.ts";
-import { loadConfig } from "../config/load.ts";
-import { registerConfigSecrets } from "../config/secrets.ts";
-import { ApiClient } from "../api/client.ts";
+import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
+import type { ApiClient } from "../api/client.ts";
+import type { AgentConfig } from "../config/config_schema.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { findTasksByName } from "../api/tasks.ts";
+import type { LogEvent } from "../api/types.ts";
+import { normalizeCudaVersion } from "../stats/cuda_version.ts";
+import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
-import { executeTask } from "../job/execute.ts";
+import { type ExecuteResult, executeTask } from "../job/execute.ts";
+import { EXIT_INFO_ENV, writeExitInfo } from "../job/final_status.ts";
 import { TaskLog } from "../job/task_log.ts";
-
-function expander(home: string): (path: string) => string {
-  return (path) => {
-    const vars = path.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => Deno.env.get(a ?? b) ?? m);
-    return vars === "~" ? home : vars.startsWith("~/") ? join(home, vars.slice(2)) : vars;
-  };
-}
-
-function normalizeCuda(value: string | undefined, cpuOnly: boolean): string {
-  if (cpuOnly || !value) return "0";
-  return value.includes(".") ? String(Math.trunc(parseFloat(value) * 10)) : value;
-}
+import { runOneTask } from "../worker/one_task.ts";
+import { installStopSignals } from "../worker/daemon_process.ts";
 
 async function resolveTaskId(client: ApiClient, idOrName: string): Promise<string> {
   if (/^[-a-f0-9]{30,}$/.test(idOrName)) return idOrName;
@@ -42,44 +39,50 @@ async function resolveTaskId(client: ApiClient, idOrName: string): Promise<strin
   return idOrName;
 }
 
+/**
+ * The CUDA version (§10.3): configuration / `CUDA_VERSION` variables first, else the driver's from one
+ * `nvidia-smi -q -x` run (nothing is run when there is no nvidia-smi); `0` on CPU.
+ */
+async function cudaVersion(configured: string | undefined, cpuOnly: boolean): Promise<string> {
+  if (cpuOnly) return "0";
+  if (configured) return normalizeCudaVersion(configured);
+  const detected = await new NvidiaSmiSampler({ warn: () => {} }).driverCudaVersion().catch(() => null);
+  return detected ?? "0";
+}
+
 /** Run `execute`; resolves to the exit code. */
 export async function runExecuteCommand(global: GlobalOptions, options: ExecuteOptions): Promise<number> {
   if (options.docker) throw new NotImplementedError("execute --docker");
   if (options.standaloneMode) throw new NotImplementedError("execute --standalone-mode");
-  const loaded = loadConfig({ configFile: global.configFile });
-  registerConfigSecrets(loaded);
+  const loaded = loadAgentConfig(global.configFile);
   const config = loaded.typed;
+  const expand = expander();
   const home = Deno.env.get("HOME") ?? "/root";
-  const host = config.api.api_server ?? config.api.host;
-  if (!host) throw new Error("No API server configured: set api.api_server in clearml.conf or CLEARML_API_HOST");
   const workerId = config.agent.worker_id || Deno.env.get("CLEARML_WORKER_ID") || config.agent.worker_name;
-  const client = new ApiClient({
-    host,
-    accessKey: config.api.credentials.access_key,
-    secretKey: config.api.credentials.secret_key,
-    token: Deno.env.get("CLEARML_AUTH_TOKEN"),
-    defaultMethod: config.api.http.default_method,
-    worker: workerId,
-    tokenThresholdSec: config.api.auth.token_expiration_threshold_sec,
-    requestTokenExpirationSec: config.api.auth.request_token_expiration_sec,
-    verifyCertificate: config.api.verify_certificate,
-  });
-  const taskId = await resolveTaskId(client, options.id);
-  const log = new TaskLog({
-    taskId,
-    workerId,
-    upload: options.disableMonitoring
-      ? undefined
-      : async (events) => void await addLogEvents(client, events, { retry: RETRY.logs }),
-    logFile: options.logFile,
-    suppressCarriageReturn: config.agent.suppress_carriage_return,
-  });
+  const client = apiClientFor(config, workerId);
+  if (options.fullMonitoring) return await fullMonitoring(global, options, client, config);
+  const exitInfo = Deno.env.get(EXIT_INFO_ENV) || undefined;
+  Deno.env.delete(EXIT_INFO_ENV); // for this run only: not for the task's processes
+  let taskId = options.id;
+  let log: TaskLog | undefined;
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    const result = await executeTask({
+    taskId = await resolveTaskId(client, options.id);
+    log = TaskLog.open({
+      taskId,
+      workerId,
+      upload: options.disableMonitoring
+        ? undefined
+        : async (events, signal) =>
+          void await addLogEvents(client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+      spoolRoot: join(expand(config.agent.state_dir), "spool"),
+      logFile: options.logFile,
+      suppressCarriageReturn: config.agent.suppress_carriage_return,
+    });
+    const result: ExecuteResult = await executeTask({
       client,
       taskId,
       config,
@@ -87,7 +90,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       workerId,
       executor: new VenvExecutor({ graceSec: config.agent.abort_grace_s }),
       log,
-      expand: expander(home),
+      expand,
       disableMonitoring: options.disableMonitoring,
       requireQueue: options.requireQueue,
       clone: options.clone,
@@ -96,19 +99,72 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       logLevel: options.logLevel,
       gpus: options.gpus,
       cpuOnly: options.cpuOnly,
-      cuda: normalizeCuda(config.agent.cuda_version, options.cpuOnly),
+      cuda: await cudaVersion(config.agent.cuda_version, options.cpuOnly),
       toolsDir: Deno.env.get("CLEARML_AGENT_TOOLS_DIR") || join(home, ".clearml", "tools"),
       keepRunDir: global.debug,
+      reportSetupFailure: exitInfo === undefined,
+      claimed: exitInfo !== undefined,
       signal: controller.signal,
     });
-    await log.close();
-    if (result.reason && result.exitCode !== 0 && !result.reason.startsWith("worker execution exit code")) {
+    if (exitInfo) {
+      await writeExitInfo(exitInfo, {
+        exitCode: result.exitCode,
+        signalNumber: result.signalNumber,
+        setupFailure: result.setupFailed ? result.reason : undefined,
+      });
+    }
+    if (!(await log.close())) {
+      console.error(formatError(new Error(`${log.pending} log lines could not be sent; kept in "${log.spoolDir}"`)));
+    }
+    const ranAndFailed = /^(worker execution exit code|killed by signal|user abort)/.test(result.reason ?? "");
+    if (result.reason && result.exitCode !== 0 && !ranAndFailed) {
       console.error(formatError(new Error(result.reason)));
     }
     return result.exitCode;
+  } catch (err) {
+    // The task could not even start (unknown task, server unreachable): the daemon reports it as a setup failure.
+    if (exitInfo) {
+      await writeExitInfo(exitInfo, { exitCode: 1, setupFailure: formatError(err).replace(/^[^:]+: error: /, "") });
+    }
+    throw err;
   } finally {
-    await log.close().catch(() => {});
+    await log?.close({ timeoutMs: 1 }).catch(() => {});
     Deno.removeSignalListener("SIGTERM", onSignal);
     Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
+
+async function fullMonitoring(
+  global: GlobalOptions,
+  options: ExecuteOptions,
+  client: ApiClient,
+  config: AgentConfig,
+): Promise<number> {
+  const gpus = gpuSelection(options);
+  const say = (line: string) => console.log(line);
+  const signals = installStopSignals(say);
+  // A slot id is generated unless CLEARML_WORKER_ID names the worker (reference §6.3).
+  const explicit = Deno.env.get("CLEARML_WORKER_ID") || undefined;
+  try {
+    return await runOneTask({
+      client,
+      config,
+      expand: expander(),
+      taskId: await resolveTaskId(client, options.id),
+      spec: { workerName: config.agent.worker_name, workerId: explicit, visibleDevices: gpus.visibleDevices },
+      globalArgs: [
+        ...(global.configFile ? ["--config-file", global.configFile] : []),
+        ...(global.debug ? ["--debug"] : []),
+      ],
+      executeArgs: [
+        ...Array(options.optimization).fill("-O"),
+        ...(options.cpuOnly ? ["--cpu-only"] : options.gpus ? ["--gpus", options.gpus] : []),
+      ],
+      childEnv: gpus.env,
+      signals,
+      say,
+    });
+  } finally {
+    signals.dispose();
   }
 }

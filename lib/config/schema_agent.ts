@@ -131,6 +131,15 @@ export const AGENT_SCHEMA = {
     extension: true,
   }),
   status_report_s: num("Seconds between worker status reports", { fallback: 10, extension: true }),
+  queue_long_poll_s: num(
+    "Seconds one queue long poll may wait on a server that offers it (0: short polls only); a graceful stop waits for it",
+    { fallback: 5, extension: true },
+  ),
+  state_dir: str("Daemon state: per-worker crash-recovery records and on-disk task log spools", {
+    fallback: "~/.clearml/agent",
+    env: ["CLEARML_AGENT_STATE_DIR"],
+    extension: true,
+  }),
   crash_on_exception: bool("Re-raise daemon loop exceptions", { env: ["CLEAMRL_AGENT_CRASH_ON_EXCEPTION"] }),
   suppress_carriage_return: bool("Collapse \\r progress updates to their last state", { fallback: true }),
   truncate_task_output_files: bool("Truncate the task output file after each read", { fallback: false }),

@@ -21,6 +21,8 @@ import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
 import type { TaskLog } from "./task_log.ts";
+import { finalStatusOf, type RunEnd, sendFinalStatus } from "./final_status.ts";
+import { signalNumber } from "../process/exit_status.ts";
 
 /** Options of `executeTask`. */
 export interface ExecuteTaskOptions {
@@ -48,6 +50,13 @@ export interface ExecuteTaskOptions {
   toolsDir: string;
   /** Keep the run folder (debug). */
   keepRunDir?: boolean;
+  /**
+   * Mark the task failed when setup fails (default true). The daemon runs its child with `false`: it reports the
+   * failure itself, from the child's exit info, as `setup failure: <why>`.
+   */
+  reportSetupFailure?: boolean;
+  /** The daemon already claimed the task (`tasks.started`): skip the dequeue. */
+  claimed?: boolean;
   signal?: AbortSignal;
 }
 
@@ -58,6 +67,10 @@ export interface ExecuteResult {
   reason?: string;
   /** The task that ran (the clone with `--clone`). */
   taskId: string;
+  /** The signal number that ended the task process, if one did. */
+  signalNumber?: number;
+  /** True when environment setup failed (`reason` says why). */
+  setupFailed?: boolean;
 }
 
 function changed(workerId: string): string {
@@ -88,7 +101,7 @@ export async function executeTask(o: ExecuteTaskOptions): Promise<ExecuteResult>
       });
     say(`Task cloned, new task id=${taskId}`);
     task = await tasks.getTask(o.client, taskId, { signal: o.signal });
-  } else {
+  } else if (!o.claimed) {
     const res = await tasks.dequeueTask(o.client, taskId, { signal: o.signal }).catch((err) => {
       if (o.requireQueue) throw err;
       return { updated: 0 };
@@ -106,11 +119,15 @@ export async function executeTask(o: ExecuteTaskOptions): Promise<ExecuteResult>
       }, { signal: o.signal });
     }
   }
-  await tasks.startedTask(o.client, taskId, {
-    force: true,
-    status_reason: "worker started execution",
-    status_message: changed(o.workerId),
-  }, { signal: o.signal });
+  // Under a daemon the task is claimed already; a forced status change here could also overwrite the server's
+  // "stopping" abort handshake before the daemon sees it.
+  if (!o.claimed) {
+    await tasks.startedTask(o.client, taskId, {
+      force: true,
+      status_reason: "worker started execution",
+      status_message: changed(o.workerId),
+    }, { signal: o.signal });
+  }
 
   const phases = new PhaseTimer();
   const cleanups: (() => Promise<void>)[] = [];
@@ -120,8 +137,8 @@ export async function executeTask(o: ExecuteTaskOptions): Promise<ExecuteResult>
   } catch (err) {
     if (!(err instanceof SetupError)) throw err;
     say(`ERROR: ${err.message}`);
-    await markFailed(o, taskId, err.message);
-    return { exitCode: 1, reason: err.message, taskId };
+    if (o.reportSetupFailure !== false) await markFailed(o, taskId, err.message);
+    return { exitCode: 1, reason: err.message, taskId, setupFailed: true };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     if (!o.keepRunDir) await Deno.remove(runDir, { recursive: true }).catch(() => {});
@@ -235,11 +252,13 @@ async function runPhases(
     if (code.commit && !info.commit) {
       edits.push(tasks.editTask(o.client, taskId, { script: { version_num: code.commit } }, { version: "2.5" }));
     }
-    edits.push(tasks.startedTask(o.client, taskId, {
-      force: true,
-      status_reason: "worker starting task execution",
-      status_message: changed(o.workerId),
-    }));
+    if (!o.claimed) {
+      edits.push(tasks.startedTask(o.client, taskId, {
+        force: true,
+        status_reason: "worker starting task execution",
+        status_message: changed(o.workerId),
+      }));
+    }
     await Promise.all(edits);
     return { ...cmd, env: taskEnv };
   });
@@ -256,8 +275,12 @@ async function runPhases(
       ),
   );
   const exitCode = status.code;
-  if (!o.disableMonitoring) await finalStatus(o, taskId, exitCode);
-  return { exitCode, taskId, reason: exitCode === 0 ? undefined : `worker execution exit code ${exitCode}` };
+  const signal = status.signal ? signalNumber(status.signal) ?? undefined : undefined;
+  // Interrupted here (Ctrl-C, SIGTERM to `execute`): the task was stopped by its user, as the reference reports it.
+  const end: RunEnd = { exitCode, signalNumber: signal, stopCause: o.signal?.aborted ? "user abort" : undefined };
+  if (!o.disableMonitoring) await finalStatus(o, taskId, end);
+  const reason = exitCode === 0 ? undefined : finalStatusOf(end).reason;
+  return { exitCode, taskId, reason, signalNumber: signal };
 }
 
 async function writeBackRequirements(
@@ -276,26 +299,11 @@ async function writeBackRequirements(
   await tasks.setRequirements(o.client, taskId, requirements, { signal: o.signal });
 }
 
-async function finalStatus(o: ExecuteTaskOptions, taskId: string, exitCode: number): Promise<void> {
-  const message = changed(o.workerId);
-  try {
-    if (exitCode === 0) {
-      o.log.info("Process completed successfully");
-      await tasks.completedTask(o.client, taskId, { status_reason: "worker execution done", status_message: message });
-    } else if (exitCode === 254) {
-      o.log.info("Process terminated by user");
-      await tasks.stoppedTask(o.client, taskId, { status_reason: "user abort", status_message: message });
-    } else {
-      o.log.info(`Process failed, exit code ${exitCode}`);
-      await tasks.failedTask(o.client, taskId, {
-        status_reason: `worker execution exit code ${exitCode}`,
-        status_message: message,
-      });
-    }
-  } catch (err) {
-    o.log.info(`Warning: could not update task id '${taskId}' status. Task exit code ${exitCode}`, "WARNING");
-    if (!(err instanceof ApiError)) throw err;
-  }
+async function finalStatus(o: ExecuteTaskOptions, taskId: string, end: RunEnd): Promise<void> {
+  const status = finalStatusOf(end);
+  o.log.info(status.logLine, status.level);
+  const warning = await sendFinalStatus(o.client, taskId, status, { workerId: o.workerId });
+  if (warning) o.log.info(warning, "WARNING");
 }
 
 function hostname(): string {

@@ -89,24 +89,55 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** What one teardown has seen of the tree so far. */
+interface Seen {
+  /** pid → start time of every member seen. */
+  pids: Map<number, number | null>;
+  /** Process groups and sessions that members led or belonged to, other than the root's. */
+  groups: Set<number>;
+  sessions: Set<number>;
+}
+
 /**
  * Live members of the tree, plus processes seen in an earlier snapshot that are still alive (same start time):
- * a grandchild that left the group and session is found through its parent only while that parent lives.
+ * a grandchild that left the group and session is found through its parent only while that parent lives. A
+ * member that moved to a group or session of its own (e.g. a task started detached by `execute`) brings that
+ * whole group and session into the tree, so a process it forked just before dying is still found there.
  */
-function members(pgid: number, sid: number | undefined, known: Map<number, number | null>): ProcInfo[] {
+function members(pgid: number, sid: number | undefined, seen: Seen): ProcInfo[] {
   const table = listProcesses();
   const found = treeMembers({ pgid, sid }, table);
   const ids = new Set(found.map((p) => p.pid));
+  const own = ownGroup();
   for (const p of table) {
-    if (!ids.has(p.pid) && known.has(p.pid) && known.get(p.pid) === p.startTicks && isLive(p)) found.push(p);
+    if (ids.has(p.pid) || !isLive(p) || p.pid === Deno.pid || p.pgid === own) continue;
+    const knownPid = seen.pids.has(p.pid) && seen.pids.get(p.pid) === p.startTicks;
+    if (knownPid || seen.groups.has(p.pgid) || seen.sessions.has(p.sid)) {
+      found.push(p);
+      ids.add(p.pid);
+    }
   }
-  for (const p of found) known.set(p.pid, p.startTicks);
+  for (const p of found) {
+    seen.pids.set(p.pid, p.startTicks);
+    if (p.pgid !== pgid && p.pgid > 1 && p.pgid !== own) seen.groups.add(p.pgid);
+    if (p.sid !== (sid ?? pgid) && p.sid > 1 && p.sid === p.pid) seen.sessions.add(p.sid);
+  }
   return found;
 }
 
-/** Signal the group and, one by one, tree members that left it (another group or session). */
-function signalTree(pgid: number, sig: Deno.Signal, procs: ProcInfo[]): number[] {
+/**
+ * Signal the group, every other group the tree's members are in (a group signal reaches a process its member
+ * forks at that very moment), and, one by one, members in none of those.
+ */
+function signalTree(pgid: number, sig: Deno.Signal, procs: ProcInfo[], seen: Seen): number[] {
   signalGroup(pgid, sig);
+  for (const g of seen.groups) {
+    try {
+      signalGroup(g, sig);
+    } catch {
+      // our own group or an invalid id: the members are signalled one by one below
+    }
+  }
   const hit: number[] = [];
   for (const p of procs) {
     if (p.pgid !== pgid) signalPid(p.pid, sig);
@@ -124,16 +155,16 @@ function signalTree(pgid: number, sig: Deno.Signal, procs: ProcInfo[]): number[]
 export async function terminateGroup(pgid: number, options: TerminateOptions = {}): Promise<TerminateResult> {
   const { graceMs = 10_000, termSignal = "SIGTERM", pollMs = 20, killWaitMs = 5_000, sid } = options;
   assertForeignGroup(pgid);
-  const known = new Map<number, number | null>();
-  let procs = members(pgid, sid, known);
+  const seen: Seen = { pids: new Map(), groups: new Set(), sessions: new Set() };
+  let procs = members(pgid, sid, seen);
   if (procs.length === 0) return { graceful: true, killed: [], remaining: [] };
 
   if (graceMs > 0 && !options.signal?.aborted) {
-    signalTree(pgid, termSignal, procs);
+    signalTree(pgid, termSignal, procs, seen);
     const graceEnd = Date.now() + graceMs;
     while (Date.now() < graceEnd && !options.signal?.aborted) {
       await sleep(Math.min(pollMs, graceEnd - Date.now()), options.signal);
-      procs = members(pgid, sid, known);
+      procs = members(pgid, sid, seen);
       if (procs.length === 0) return { graceful: true, killed: [], remaining: [] };
     }
   }
@@ -141,10 +172,10 @@ export async function terminateGroup(pgid: number, options: TerminateOptions = {
   const killed = new Set<number>();
   const killEnd = Date.now() + killWaitMs;
   for (;;) {
-    procs = members(pgid, sid, known);
+    procs = members(pgid, sid, seen);
     if (procs.length === 0) return { graceful: false, killed: [...killed], remaining: [] };
     if (Date.now() >= killEnd) return { graceful: false, killed: [...killed], remaining: procs.map((p) => p.pid) };
-    for (const pid of signalTree(pgid, "SIGKILL", procs)) killed.add(pid);
+    for (const pid of signalTree(pgid, "SIGKILL", procs, seen)) killed.add(pid);
     await sleep(pollMs);
   }
 }

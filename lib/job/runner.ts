@@ -1,0 +1,290 @@
+/**
+ * The daemon side of one task (agent-reference §5.2, done better): run `execute --disable-monitoring --id T` of
+ * this very program as a child in its own process group and session, stream its merged output live to the task
+ * log (on-disk spool, never dropped), ping the task, watch for a user abort every 500 ms, stop the whole process
+ * tree on abort or shutdown (SIGTERM, `agent.abort_grace_s`, SIGKILL — grandchildren included), and set the final
+ * status with a distinct reason (`final_status.ts`).
+ *
+ * The `execute` child reports how its run ended through a small JSON file (`CLEARML_AGENT_EXIT_INFO`): the task's
+ * own exit code, the signal that killed it, or the setup failure — so "setup failure", "killed by signal N" and a
+ * plain non-zero exit are told apart.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { ApiClient } from "../api/client.ts";
+import { addLogEvents } from "../api/events.ts";
+import { RETRY } from "../api/retry_policy.ts";
+import * as tasks from "../api/tasks.ts";
+import type { LogEvent } from "../api/types.ts";
+import { pumpLines } from "../logs/lines.ts";
+import { type ChildProcess, spawnChild } from "../process/child.ts";
+import { watchForStop } from "./abort_watcher.ts";
+import {
+  EXIT_INFO_ENV,
+  type FinalStatus,
+  finalStatusOf,
+  readExitInfo,
+  type RunEnd,
+  sendFinalStatus,
+  type StopCause,
+} from "./final_status.ts";
+import { TaskLog } from "./task_log.ts";
+
+/** Options of `runTask`. */
+export interface TaskRunnerOptions {
+  client: ApiClient;
+  taskId: string;
+  workerId: string;
+  /** The queue the task came from (for the first log line). */
+  queueId?: string;
+  /** The program that runs this agent (`selfCommand()`). */
+  self: string[];
+  /** Options placed before `execute` (`--config-file F`, `--debug`). */
+  globalArgs?: string[];
+  /** Options placed after `execute --disable-monitoring --id T` (`-O`, `--gpus`, `--cpu-only`). */
+  executeArgs?: string[];
+  /** Variables added to the child's environment (worker id, GPUs, tags); `undefined` removes one. */
+  env?: Record<string, string | undefined>;
+  /** Folder for the exit-info file. */
+  workDir: string;
+  /** Spool root of the task logs (`<state_dir>/spool`). */
+  spoolRoot: string;
+  /** SIGTERM → SIGKILL grace on abort and shutdown (`agent.abort_grace_s`). */
+  graceMs: number;
+  /** @default 500 */
+  abortPollMs?: number;
+  /** `tasks.ping` interval (`agent.task_ping_interval_sec`); 0 disables. */
+  pingIntervalMs: number;
+  /** `CLEARML_AGENT_ABORT_CALLBACK_CMD`: run (shell) on a user abort before the tree is stopped. */
+  abortCallbackCmd?: string;
+  /** Longest wait for the abort callback. */
+  abortCallbackTimeoutMs?: number;
+  /** Longest wait for the log to drain after the run (lines left over stay in the spool). @default 120000 */
+  logDrainMs?: number;
+  /** Where the task's output and the runner's messages are printed. @default this process's stdout */
+  stdout?: (bytes: Uint8Array) => void;
+  /** Aborting stops the run gracefully: reason `agent shutdown`. */
+  shutdown?: AbortSignal;
+  /** Aborting makes a stop immediate: no grace period, short waits. */
+  hardStop?: AbortSignal;
+  /** Called once the child runs, with its process group id (for the crash-recovery record). */
+  onStarted?: (pgid: number) => void | Promise<void>;
+  /** The runner's own messages (not task output). @default console */
+  say?: (line: string) => void;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  /** The child's exit code (128 + N for a signal), `null` when it did not start. */
+  exitCode: number | null;
+  stopCause?: StopCause;
+  final: FinalStatus;
+  /** False when log lines were left in the spool (server unreachable). */
+  logsDelivered: boolean;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** A promise that resolves when `signal` aborts (never, without one); `dispose` drops the listener. */
+function whenAborted(signal: AbortSignal | undefined): { promise: Promise<void>; dispose: () => void } {
+  let dispose = () => {};
+  const promise = new Promise<void>((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve();
+    const on = () => resolve();
+    signal.addEventListener("abort", on, { once: true });
+    dispose = () => signal.removeEventListener("abort", on);
+  });
+  return { promise, dispose };
+}
+
+async function pingLoop(o: TaskRunnerOptions, done: AbortSignal): Promise<void> {
+  if (o.pingIntervalMs <= 0) return;
+  while (!done.aborted) {
+    await sleep(o.pingIntervalMs, done);
+    if (done.aborted) break;
+    // Retry policy: none — a failed ping is logged at debug level and the next one comes an interval later.
+    await tasks.pingTask(o.client, o.taskId, { retry: RETRY.none, signal: done, timeoutMs: 10_000 }).catch(() => {});
+  }
+}
+
+/** Run the abort callback command; it gets the task id and a deadline, then its tree is killed. */
+async function runAbortCallback(o: TaskRunnerOptions, log: TaskLog): Promise<void> {
+  if (!o.abortCallbackCmd) return;
+  const timeoutMs = o.abortCallbackTimeoutMs ?? 180_000;
+  log.info(`### Running abort callback, waiting for max ${Math.round(timeoutMs / 1000)} sec ###`);
+  const start = performance.now();
+  const cb = spawnChild({
+    cmd: "/bin/sh",
+    args: ["-c", o.abortCallbackCmd],
+    env: { CLEARML_TASK_ID: o.taskId, CLEARML_WORKER_ID: o.workerId },
+    output: "merged",
+  });
+  const pump = pumpLines(cb.output!, { onLines: (lines) => log.lines(lines) });
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  const onHard = () => stop.abort();
+  o.hardStop?.addEventListener("abort", onHard, { once: true });
+  const stopped = whenAborted(stop.signal);
+  try {
+    await Promise.race([cb.status, stopped.promise]);
+    await cb.terminate({ graceMs: 0 });
+    await pump;
+  } finally {
+    stopped.dispose();
+    clearTimeout(timer);
+    o.hardStop?.removeEventListener("abort", onHard);
+  }
+  const secs = ((performance.now() - start) / 1000).toFixed(2);
+  log.info(
+    stop.signal.aborted
+      ? `### Abort callback timed out after ${secs} seconds ###`
+      : `### Abort callback completed in ${secs} seconds ###`,
+  );
+}
+
+/** Run one task to its end and set its final status. Never throws for the task's own failures. */
+export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
+  const say = o.say ?? ((line: string) => console.log(line));
+  const log = TaskLog.open({
+    taskId: o.taskId,
+    workerId: o.workerId,
+    spoolRoot: o.spoolRoot,
+    stdout: o.stdout,
+    stderr: o.stdout,
+    upload: async (events, signal) =>
+      void await addLogEvents(o.client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+  });
+  const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${o.taskId}.${crypto.randomUUID().slice(0, 8)}.json`);
+  await Deno.mkdir(o.workDir, { recursive: true });
+  const done = new AbortController();
+  let child: ChildProcess | null = null;
+  let end: RunEnd = { exitCode: null };
+  try {
+    log.info(`task ${o.taskId} pulled from ${o.queueId ?? "(none)"} by worker ${o.workerId}`);
+    say(`Running task '${o.taskId}'`);
+    const args = [
+      ...o.self.slice(1),
+      ...(o.globalArgs ?? []),
+      "execute",
+      "--disable-monitoring",
+      "--id",
+      o.taskId,
+      ...(o.executeArgs ?? []),
+    ];
+    try {
+      child = spawnChild({
+        cmd: o.self[0],
+        args,
+        env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: exitInfoPath }),
+        clearEnv: true,
+        output: "merged",
+      });
+    } catch (err) {
+      end = { exitCode: null, setupFailure: `cannot start the executor: ${(err as Error).message}` };
+      return await finish(o, log, end, say);
+    }
+    await o.onStarted?.(child.pgid);
+    const pumpStop = new AbortController();
+    const pump = pumpLines(child.output!, { onLines: (lines) => log.lines(lines), signal: pumpStop.signal });
+    const ping = pingLoop(o, done.signal);
+    const stop = watchForStop({
+      client: o.client,
+      taskId: o.taskId,
+      intervalMs: o.abortPollMs,
+      signal: done.signal,
+      onResetWarning: (line) => log.info(line, "WARNING"),
+      onConnectivity: (ok, err) =>
+        say(ok ? "Connection to the server is back" : `Cannot reach the server (task keeps running): ${err}`),
+    });
+    const shutdown = whenAborted(o.shutdown);
+    const first = await Promise.race([
+      child.status.then(() => ({ kind: "exit" as const })),
+      stop.then((decision) => ({ kind: "stop" as const, decision })),
+      shutdown.promise.then(() => ({ kind: "shutdown" as const })),
+    ]);
+    shutdown.dispose();
+    let stopCause: StopCause | undefined;
+    if (first.kind === "stop" && first.decision) {
+      stopCause = first.decision.cause;
+      log.info(`User aborted: stopping task (${first.decision.detail})`, "ERROR");
+      if (stopCause === "user abort") await runAbortCallback(o, log);
+    } else if (first.kind === "shutdown") {
+      stopCause = "agent shutdown";
+      log.info("Agent shutdown: stopping task", "ERROR");
+    }
+    if (stopCause) await child.terminate({ graceMs: o.graceMs, signal: o.hardStop });
+    const status = await child.status;
+    // Whatever the run left behind in its group or session goes with it.
+    await child.terminate({ graceMs: 0 });
+    done.abort();
+    // A process that escaped the tree may still hold the output pipe: stop reading a moment later.
+    const pumpTimer = setTimeout(() => pumpStop.abort(), 2_000);
+    await Promise.all([pump, ping, stop]);
+    clearTimeout(pumpTimer);
+    const info = await readExitInfo(exitInfoPath);
+    const exitCode = info?.exitCode ?? (status.code ?? 128 + (status.signalNumber ?? 0));
+    end = {
+      exitCode,
+      stopCause,
+      signalNumber: status.signalNumber ?? info?.signalNumber,
+      setupFailure: info?.setupFailure,
+    };
+    say(`DONE: Running task '${o.taskId}', exit status ${exitCode}`);
+    return await finish(o, log, end, say);
+  } catch (err) {
+    // A bug or an environment problem of the agent itself: the task must still end with a status, and its
+    // processes must not outlive the run.
+    const message = err instanceof Error ? err.message : String(err);
+    say(`Error while running task ${o.taskId}: ${err instanceof Error ? err.stack : err}`);
+    done.abort();
+    if (child) await child.terminate({ graceMs: 0 }).catch(() => {});
+    return await finish(o, log, { ...end, agentError: message }, say);
+  } finally {
+    done.abort();
+    if (child && child.exited === null) await child.terminate({ graceMs: 0 }).catch(() => {});
+    await log.close({ timeoutMs: 1 }).catch(() => {});
+    await Deno.remove(exitInfoPath).catch(() => {});
+  }
+}
+
+async function finish(o: TaskRunnerOptions, log: TaskLog, end: RunEnd, say: (l: string) => void): Promise<RunOutcome> {
+  const final = finalStatusOf(end);
+  log.info(final.logLine, final.level);
+  const hard = o.hardStop?.aborted ?? false;
+  // Deliver the run's output before the status flips, so the UI shows the last lines of a finished task. Bounded:
+  // with the server away, the rest stays in the spool and is sent by the next run of this task or on restart.
+  const logsDelivered = await log.close({ timeoutMs: hard ? 2_000 : o.logDrainMs ?? 120_000, signal: o.hardStop });
+  if (!logsDelivered) say(`Warning: ${log.pending} log lines of task ${o.taskId} left in ${log.spoolDir}`);
+  try {
+    const signal = o.hardStop?.aborted ? AbortSignal.timeout(5_000) : o.hardStop;
+    const warning = await sendFinalStatus(o.client, o.taskId, final, { workerId: o.workerId, signal });
+    if (warning) say(warning);
+  } catch (err) {
+    say(`Warning: could not set the final status of task ${o.taskId}: ${(err as Error).message}`);
+  }
+  return { exitCode: end.exitCode, stopCause: end.stopCause, final, logsDelivered };
+}
+
+/** This process's environment with `changes` applied (`undefined` removes a variable). */
+function childEnvironment(changes: Record<string, string | undefined>): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}

@@ -1,0 +1,198 @@
+/**
+ * One daemon, start to end (agent-reference §1.9 start-up sequence, §5): connect (retrying with backoff while the
+ * server is unreachable — a clear line per attempt, never a busy loop), resolve the queues, take a worker id and
+ * slot on this machine (singleton), clean up after a predecessor that died mid-task, print the queue table,
+ * register, serve the queues, and unregister on the way out.
+ *
+ * @module
+ */
+
+import type { ApiClient } from "../api/client.ts";
+import { ApiError, isRetriable } from "../api/errors.ts";
+import { RETRY } from "../api/retry_policy.ts";
+import type { AgentConfig } from "../config/config_schema.ts";
+import { selfCommand } from "../job/self_command.ts";
+import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
+import { defaultMachineProbe } from "../stats/machine_probe.ts";
+import { ResourceMonitor } from "../stats/resource_monitor.ts";
+import { QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
+import { reconcile, reconcileOrphans } from "./reconcile.ts";
+import { runWorker, type WorkerSignals } from "./worker.ts";
+import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
+import { WorkerStatusReporter } from "./worker_status.ts";
+import { signalReady } from "./daemon_process.ts";
+
+/** Options of `runDaemon`. */
+export interface RunDaemonOptions {
+  client: ApiClient;
+  config: AgentConfig;
+  /** Expand `~` and variables in configured paths. */
+  expand: (path: string) => string;
+  spec: WorkerIdSpec;
+  /** `--queue` values. */
+  queues: string[];
+  createQueue: boolean;
+  fairness: boolean;
+  /** `--polling-interval` (seconds): the short-poll round interval against a server without our long poll. */
+  pollingIntervalSec?: number;
+  /** Options for every `execute` child, before and after the subcommand. */
+  globalArgs: string[];
+  executeArgs: string[];
+  /** Variables for every `execute` child (GPU selection, tags). */
+  childEnv: Record<string, string | undefined>;
+  tags?: string[];
+  /** `--foreground`: chatter such as "No tasks in queue". */
+  verbose: boolean;
+  signals: WorkerSignals;
+  say: (line: string) => void;
+  write: (bytes: Uint8Array) => void;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Log in, retrying while the server cannot be reached: 1 s doubling to 60 s (±20%), forever, one line per
+ * attempt; wrong credentials and other refusals fail at once. False when `signal` aborted first.
+ */
+export async function connect(client: ApiClient, say: (line: string) => void, signal: AbortSignal): Promise<boolean> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await client.login({ retry: RETRY.none, signal });
+      if (attempt > 1) say(`Connected to the ClearML server at "${client.host}"`);
+      return true;
+    } catch (err) {
+      if (signal.aborted) return false;
+      if (!isRetriable(err)) {
+        throw new Error(`Cannot log in to the ClearML server at "${client.host}"`, { cause: err });
+      }
+      const delay = Math.round(Math.min(60_000, 1_000 * 2 ** Math.min(attempt - 1, 6)) * (0.8 + 0.4 * Math.random()));
+      const why = err instanceof ApiError ? err.serverMessage || err.message : String(err);
+      say(`Cannot reach the ClearML server at "${client.host}" (${why}); retrying in ${(delay / 1000).toFixed(1)} s`);
+      await sleep(delay, signal);
+    }
+  }
+  return false;
+}
+
+/** The queue table the reference prints: `| id | name | tags |` with ASCII borders. */
+export function queueTable(queues: readonly QueueRef[]): string {
+  const rows = queues.map((q) => [q.id, q.name, q.tags && q.tags.length > 0 ? `['${q.tags.join("', '")}']` : ""]);
+  const titles = ["id", "name", "tags"];
+  const widths = titles.map((t, i) => Math.max(3, t.length + 1, ...rows.map((r) => r[i].length + 1)));
+  const border = "+-" + widths.map((w) => "-".repeat(w)).join("+-") + "-+";
+  const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join("| ") + " |";
+  return [border, line(titles), border, ...rows.map(line), border].join("\n");
+}
+
+/** Run the daemon until it is stopped; resolves to the exit code. */
+export async function runDaemon(o: RunDaemonOptions): Promise<number> {
+  const stateDir = o.expand(o.config.agent.state_dir);
+  const tmpDir = agentTempDir();
+  if (!(await connect(o.client, o.say, o.signals.stop))) return 0;
+  const queues = await resolveQueues(o.client, o.queues, { create: o.createQueue, say: o.say });
+  const slot = await WorkerSlot.acquire(tmpDir, o.spec);
+  try {
+    const workerId = slot.workerId;
+    const spoolRoot = `${stateDir}/spool`;
+    const recovery = {
+      client: o.client,
+      stateDir,
+      workerId,
+      spoolRoot,
+      say: o.say,
+      graceMs: o.config.agent.abort_grace_s * 1000,
+      signal: o.signals.hardStop,
+    };
+    await reconcile(recovery);
+    await reconcileOrphans({
+      ...recovery,
+      liveWorkerIds: new Set(listInstances(tmpDir).map((i) => i.workerId)),
+      pidAlive: (pid) => listInstances(tmpDir).some((i) => i.pid === pid),
+    });
+    const gpu = o.spec.visibleDevices?.toLowerCase() === "none" ? null : new NvidiaSmiSampler({
+      visibleDevices: o.spec.visibleDevices,
+      defaultUtilization: o.config.agent.resource_monitoring.default_gpu_utilization,
+      warn: o.say,
+    });
+    const cuda = o.config.agent.cuda_version || (await gpu?.driverCudaVersion()) || undefined;
+    const diskPath = o.config.agent.resource_monitoring.disk_use_path;
+    const statusMs = Math.max(100, o.config.agent.status_report_s * 1000);
+    const monitor = new ResourceMonitor({
+      probe: defaultMachineProbe({ diskPath: diskPath ? o.expand(diskPath) : undefined }),
+      gpu,
+      // /proc is cheap: once a second; nvidia-smi is not: every 5 s, or once per report when reports are faster.
+      sampleIntervalMs: Math.min(1_000, statusMs),
+      gpuIntervalMs: Math.min(5_000, statusMs),
+    });
+    const reporter = new WorkerStatusReporter({
+      client: o.client,
+      workerId,
+      queues: queues.map((q) => q.id),
+      tags: o.tags,
+      monitor,
+      intervalMs: statusMs,
+      say: o.say,
+    });
+    const poller = new QueuePoller({
+      client: o.client,
+      queues,
+      fairness: o.fairness,
+      idleIntervalMs: o.pollingIntervalSec !== undefined ? o.pollingIntervalSec * 1000 : undefined,
+      longPoll: o.config.agent.queue_long_poll_s <= 0 ? false : undefined,
+      longPollMs: queues.length === 1
+        ? o.config.agent.queue_long_poll_s * 1000
+        : Math.min(1_000, o.config.agent.queue_long_poll_s * 1000),
+      say: o.say,
+      verbose: o.verbose ? o.say : undefined,
+    });
+    o.say(`Worker "${workerId}" - Listening to queues:\n${queueTable(queues)}\n`);
+    if (o.verbose) o.say(poller.longPoll ? "Queue long poll: on" : "Queue long poll: off (short polls)");
+    await runWorker({
+      client: o.client,
+      workerId,
+      queues,
+      poller,
+      reporter,
+      stateDir,
+      // The server forgets a worker that has been silent for this long (reports come every status_report_s).
+      registerTimeoutSec: Math.max(60, Math.ceil(o.config.agent.status_report_s * 10)),
+      signals: o.signals,
+      say: o.say,
+      onRegistered: () => signalReady(workerId),
+      runner: {
+        self: selfCommand(),
+        globalArgs: o.globalArgs,
+        executeArgs: o.executeArgs,
+        env: {
+          ...o.childEnv,
+          CLEARML_WORKER_ID: workerId,
+          TRAINS_WORKER_ID: workerId,
+          ...(cuda && !o.config.agent.cuda_version ? { CLEARML_CUDA_VERSION: cuda } : {}),
+        },
+        workDir: stateDir,
+        spoolRoot,
+        graceMs: o.config.agent.abort_grace_s * 1000,
+        pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
+        abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,
+        abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
+        stdout: o.write,
+        say: o.say,
+      },
+    });
+    o.say(`Worker "${workerId}" stopped`);
+    return 0;
+  } finally {
+    slot.release();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Which queues a worker serves and how it takes the next task from them (agent-reference §4.4, §5.1, §5.10).
+ *
+ * Resolution: `--queue` values are ids (`^[-a-f0-9]{30,}$`) or names (exact, case-insensitive), in priority
+ * order; none → the server's default queue; an unknown name is an error unless `--create-queue`.
+ *
+ * Polling: every `next()` first asks each queue once without waiting, in order — strict priority (always from the
+ * first queue) or, with `--order-fairness`, round-robin (from the queue after the one that gave the last task).
+ * When all are empty the worker waits for work:
+ * - if the server advertises our long poll (`queues.get_next_task.wait_ms` in the token's `server_extensions`),
+ *   it long-polls the queues in turn (one queue: 5 s per call; several: 1 s per call), so a new task is picked up
+ *   as soon as the server has it, at 1 idle request per second or less;
+ * - otherwise (a real ClearML server) it polls every queue once per round, a round every `idleIntervalMs`
+ *   (default max(1 s, 0.5 s × queues) — never above 2 requests per second — with ±20% jitter so that many
+ *   agents do not poll in lockstep).
+ * A graceful stop never abandons a long poll in flight (the server would pop a task for nobody): it waits for the
+ * answer and puts a task that arrives meanwhile back at the front of its queue.
+ *
+ * @module
+ */
+
+import type { ApiClient } from "../api/client.ts";
+import { ApiError } from "../api/errors.ts";
+import { RETRY } from "../api/retry_policy.ts";
+import * as queues from "../api/queues.ts";
+
+/** A resolved queue. */
+export interface QueueRef {
+  id: string;
+  name: string;
+  tags?: string[];
+}
+
+/** The long-poll extension's name, as our server advertises it. */
+export const LONG_POLL_EXTENSION = "queues.get_next_task.wait_ms";
+
+const ID_RE = /^[-a-f0-9]{30,}$/;
+
+/** Resolve `--queue` values to queues, in order (creating missing ones with `create`). */
+export async function resolveQueues(
+  client: ApiClient,
+  specs: readonly string[],
+  options: { create?: boolean; signal?: AbortSignal; say?: (line: string) => void } = {},
+): Promise<QueueRef[]> {
+  const call = { signal: options.signal };
+  if (specs.length === 0) {
+    try {
+      const id = await queues.getDefaultQueue(client, call);
+      const [q] = await queues.getQueues(client, [id], undefined, call);
+      return [{ id, name: q?.name ?? id, tags: q?.tags }];
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code === 0) throw err;
+      return resolveQueues(client, ["default"], options);
+    }
+  }
+  const out: QueueRef[] = [];
+  for (const spec of specs) {
+    if (ID_RE.test(spec)) {
+      const [q] = await queues.getQueues(client, [spec], undefined, call).catch(() => []);
+      out.push({ id: spec, name: q?.name ?? spec, tags: q?.tags });
+      continue;
+    }
+    let found = await queues.findQueuesByName(client, spec, call);
+    if (found.length === 0 && options.create) {
+      options.say?.(`Creating queue "${spec}"`);
+      await queues.createQueue(client, spec, undefined, call);
+      found = await queues.findQueuesByName(client, spec, call);
+    }
+    if (found.length === 0) {
+      throw new Error(`Could not find queue with name/id "${spec}": create it or run with --create-queue`);
+    }
+    if (found.length > 1) {
+      throw new Error(`Found multiple queues with name "${spec}": ${found.map((q) => q.id).join(", ")}`);
+    }
+    out.push({ id: found[0].id, name: found[0].name ?? spec, tags: found[0].tags });
+  }
+  return out;
+}
+
+/** A task taken off a queue. */
+export interface Pick {
+  taskId: string;
+  queue: QueueRef;
+}
+
+/** Options of `QueuePoller`. */
+export interface QueuePollerOptions {
+  client: ApiClient;
+  queues: QueueRef[];
+  /** `--order-fairness`. */
+  fairness: boolean;
+  /** Use the long poll (default: when the server advertises it). */
+  longPoll?: boolean;
+  /** Wait of one long poll. @default 5000 for one queue, 1000 for several */
+  longPollMs?: number;
+  /** Interval of short-poll rounds. @default max(1000, 500 × queues) */
+  idleIntervalMs?: number;
+  /** Progress and warnings. */
+  say: (line: string) => void;
+  /** Chatter ("No tasks in queue X") for `--foreground`/debug. */
+  verbose?: (line: string) => void;
+  /** @default Math.random */
+  random?: () => number;
+}
+
+type PopResult = { taskId: string } | { empty: true } | { error: unknown };
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Takes tasks off the worker's queues. */
+export class QueuePoller {
+  #o: QueuePollerOptions;
+  #longPoll: boolean;
+  #longPollMs: number;
+  #idleMs: number;
+  #start = 0;
+  #failing = false;
+  #failures = 0;
+  #queueWarned = new Set<string>();
+  #random: () => number;
+
+  constructor(options: QueuePollerOptions) {
+    if (options.queues.length === 0) throw new TypeError("QueuePoller needs at least one queue");
+    this.#o = options;
+    this.#longPoll = options.longPoll ?? options.client.hasExtension(LONG_POLL_EXTENSION);
+    this.#longPollMs = options.longPollMs ?? (options.queues.length === 1 ? 5_000 : 1_000);
+    this.#idleMs = Math.max(options.idleIntervalMs ?? 1_000, 500 * options.queues.length);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** True when the server's long poll is used. */
+  get longPoll(): boolean {
+    return this.#longPoll;
+  }
+
+  #order(): QueueRef[] {
+    const q = this.#o.queues;
+    return [...q.slice(this.#start), ...q.slice(0, this.#start)];
+  }
+
+  #picked(queue: QueueRef): void {
+    if (this.#o.fairness) this.#start = (this.#o.queues.indexOf(queue) + 1) % this.#o.queues.length;
+  }
+
+  async #pop(queue: QueueRef, waitMs: number, hardStop: AbortSignal | undefined): Promise<PopResult> {
+    const body: Record<string, unknown> = { queue: queue.id };
+    if (waitMs > 0) body.wait_ms = waitMs;
+    try {
+      // Retry policy: none here — the poller's own loop backs off (1 s doubling to 30 s) while the server is away.
+      const data = await this.#o.client.call<{ entry?: { task?: string } }>("queues.get_next_task", body, {
+        version: "2.14",
+        retry: RETRY.none,
+        signal: hardStop,
+        timeoutMs: waitMs + 15_000,
+      });
+      if (this.#failing) this.#o.say("Connection to the server is back");
+      this.#failing = false;
+      this.#failures = 0;
+      this.#queueWarned.delete(queue.id);
+      const task = data.entry?.task;
+      if (typeof task === "string" && task !== "") return { taskId: task };
+      this.#o.verbose?.(`No tasks in queue ${queue.id}`);
+      return { empty: true };
+    } catch (error) {
+      if (hardStop?.aborted) return { empty: true };
+      if (error instanceof ApiError && !error.isNetworkError && error.code < 500 && error.code !== 429) {
+        if (!this.#queueWarned.has(queue.id)) {
+          this.#queueWarned.add(queue.id);
+          this.#o.say(`Warning: Could not access task queue [${queue.name}], error: ${error.message}`);
+        }
+      } else if (!this.#failing) {
+        this.#failing = true;
+        this.#o.say(`Cannot reach the server to poll queues, retrying with backoff: ${(error as Error).message}`);
+      }
+      return { error };
+    }
+  }
+
+  /** One pass over the queues; a pick, or whether every queue failed. */
+  async #pass(waitMs: number, stop: AbortSignal, hardStop?: AbortSignal): Promise<Pick | { allFailed: boolean }> {
+    let failed = 0;
+    const order = this.#order();
+    for (const queue of order) {
+      const r = await this.#pop(queue, waitMs, hardStop);
+      if ("taskId" in r) return { taskId: r.taskId, queue };
+      if ("error" in r) failed++;
+      if (stop.aborted) break;
+    }
+    return { allFailed: failed === order.length };
+  }
+
+  /**
+   * The next task, or `null` once `stop` aborts (graceful: a long poll in flight is answered first) or `hardStop`
+   * aborts (requests are cut).
+   */
+  async next(stop: AbortSignal, hardStop?: AbortSignal): Promise<Pick | null> {
+    let waitMs = 0;
+    while (!stop.aborted) {
+      const r = await this.#pass(waitMs, stop, hardStop);
+      if ("taskId" in r) {
+        if (stop.aborted) {
+          await this.putBack(r);
+          return null;
+        }
+        this.#picked(r.queue);
+        return r;
+      }
+      if (stop.aborted) break;
+      if (r.allFailed) {
+        this.#failures++;
+        const backoff = Math.min(30_000, 1_000 * 2 ** Math.min(this.#failures - 1, 5));
+        await sleep(Math.round(backoff * (0.8 + 0.4 * this.#random())), stop);
+        waitMs = 0;
+        continue;
+      }
+      if (this.#longPoll) {
+        waitMs = this.#longPollMs;
+      } else {
+        this.#o.verbose?.(`No tasks in Queues, sleeping for ${(this.#idleMs / 1000).toFixed(1)} seconds`);
+        await sleep(Math.round(this.#idleMs * (0.8 + 0.4 * this.#random())), stop);
+      }
+    }
+    return null;
+  }
+
+  /** Return a popped task to the front of its queue (graceful stop raced with a pop). */
+  async putBack(pick: Pick): Promise<void> {
+    try {
+      await this.#o.client.call("queues.add_task", { queue: pick.queue.id, task: pick.taskId }, { version: "2.4" });
+      await this.#o.client.call("queues.move_task_to_front", { queue: pick.queue.id, task: pick.taskId }, {
+        version: "2.4",
+      });
+      this.#o.say(`Task ${pick.taskId} returned to queue "${pick.queue.name}" (agent stopping)`);
+    } catch (err) {
+      this.#o.say(`Warning: could not return task ${pick.taskId} to queue "${pick.queue.name}": ${err}`);
+    }
+  }
+}

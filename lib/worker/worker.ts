@@ -1,0 +1,156 @@
+/**
+ * The worker loop (agent-reference §5.1–5.2): register → take the next task off the queues → claim it
+ * (`tasks.started`, "pulled by agent") → report it → run it (`lib/job/runner.ts`) → report idle → repeat; on
+ * the way out, unregister.
+ *
+ * Stopping: `stop` (SIGTERM/SIGINT, `--stop`) ends the loop and stops a running task gracefully (reason
+ * `agent shutdown`); `hardStop` (a second signal) makes that immediate; `drain` (SIGUSR1, `--stop --drain`) lets
+ * the running task finish and takes no new one. While a task runs, its id and process group are recorded on disk
+ * (`reconcile.ts`) so that a successor can clean up if this daemon dies.
+ *
+ * A failure inside one round never ends the daemon: it is printed, and the loop goes on after a second.
+ *
+ * @module
+ */
+
+import type { ApiClient } from "../api/client.ts";
+import { ApiError } from "../api/errors.ts";
+import { RETRY } from "../api/retry_policy.ts";
+import * as tasks from "../api/tasks.ts";
+import { registerWorker, unregisterWorker } from "../api/workers.ts";
+import { runTask, type TaskRunnerOptions } from "../job/runner.ts";
+import type { Pick, QueuePoller, QueueRef } from "./queue_poller.ts";
+import { clearRunState, runStatePath, writeRunState } from "./reconcile.ts";
+import type { WorkerStatusReporter } from "./worker_status.ts";
+
+/** The signals that end a worker. */
+export interface WorkerSignals {
+  /** Graceful stop: running task stopped with grace, reason `agent shutdown`. */
+  stop: AbortSignal;
+  /** Immediate stop. */
+  hardStop: AbortSignal;
+  /** Finish the running task, take no new one. */
+  drain: AbortSignal;
+}
+
+/** What the runner gets for every task, besides the task itself. */
+export type RunnerBase = Omit<
+  TaskRunnerOptions,
+  "client" | "taskId" | "queueId" | "workerId" | "shutdown" | "hardStop" | "onStarted"
+>;
+
+/** Options of `runWorker`. */
+export interface WorkerLoopOptions {
+  client: ApiClient;
+  workerId: string;
+  queues: QueueRef[];
+  poller: QueuePoller;
+  reporter: WorkerStatusReporter;
+  runner: RunnerBase;
+  /** `agent.state_dir`. */
+  stateDir: string;
+  /** `workers.register` timeout (seconds): the server forgets a worker silent for that long. */
+  registerTimeoutSec: number;
+  signals: WorkerSignals;
+  say: (line: string) => void;
+  /** Called once the worker is registered (the detached parent waits for this). */
+  onRegistered?: () => void | Promise<void>;
+}
+
+/** What a worker did. */
+export interface WorkerResult {
+  tasksRun: number;
+}
+
+function anySignal(...signals: AbortSignal[]): AbortSignal {
+  return AbortSignal.any(signals);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Claim a popped task; false (with a warning) when it cannot run. */
+async function claim(o: WorkerLoopOptions, pick: Pick): Promise<boolean> {
+  try {
+    // Retry policy: status — a popped task must be claimed, or handed back, even across a server restart.
+    await tasks.startedTask(o.client, pick.taskId, { force: true, status_message: "pulled by agent" }, {
+      retry: RETRY.status,
+      signal: o.signals.hardStop,
+    });
+    return true;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    o.say(`Warning: Could not set status=in_progress task id '${pick.taskId}', skipping: ${message}`);
+    if (!(err instanceof ApiError) || err.isNetworkError || err.code >= 500) await o.poller.putBack(pick);
+    return false;
+  }
+}
+
+async function runOne(o: WorkerLoopOptions, pick: Pick): Promise<void> {
+  const statePath = runStatePath(o.stateDir, o.workerId);
+  await o.reporter.setTask({ task: pick.taskId, queue: pick.queue.id });
+  try {
+    await runTask({
+      ...o.runner,
+      client: o.client,
+      taskId: pick.taskId,
+      queueId: pick.queue.id,
+      workerId: o.workerId,
+      shutdown: o.signals.stop,
+      hardStop: o.signals.hardStop,
+      onStarted: (pgid) =>
+        writeRunState(statePath, { workerId: o.workerId, taskId: pick.taskId, queueId: pick.queue.id, pgid }),
+    });
+  } finally {
+    await clearRunState(statePath);
+    await o.reporter.setTask(null);
+  }
+}
+
+/** Register, serve the queues until stopped, unregister. */
+export async function runWorker(o: WorkerLoopOptions): Promise<WorkerResult> {
+  const queueIds = o.queues.map((q) => q.id);
+  // Retry policy: call (5 min) — the server answered the login moments ago.
+  await registerWorker(o.client, o.workerId, queueIds, {
+    retry: RETRY.call,
+    signal: o.signals.hardStop,
+    timeout: o.registerTimeoutSec,
+  });
+  await o.onRegistered?.();
+  o.reporter.start();
+  const noMore = anySignal(o.signals.stop, o.signals.drain);
+  let tasksRun = 0;
+  try {
+    while (!noMore.aborted) {
+      try {
+        const pick = await o.poller.next(noMore, o.signals.hardStop);
+        if (!pick) break;
+        if (!(await claim(o, pick))) continue;
+        await runOne(o, pick);
+        tasksRun++;
+      } catch (err) {
+        if (o.signals.hardStop.aborted) break;
+        o.say(`FATAL ERROR in the worker loop (continuing in 1 s): ${err instanceof Error ? err.stack : err}`);
+        await sleep(1_000, noMore);
+      }
+    }
+  } finally {
+    await o.reporter.stop();
+    const signal = o.signals.hardStop.aborted ? AbortSignal.timeout(5_000) : AbortSignal.timeout(60_000);
+    // Retry policy: call, bounded by 60 s (5 s after a second signal) — exiting matters more than a clean list.
+    await unregisterWorker(o.client, o.workerId, queueIds, { retry: RETRY.call, signal }).catch((err) =>
+      o.say(`Warning: could not unregister worker "${o.workerId}": ${(err as Error).message}`)
+    );
+  }
+  return { tasksRun };
+}
