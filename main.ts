@@ -22,6 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const debug = "global" in cmd && cmd.global.debug;
   if (debug) log.setLevel("debug");
+  // The API client (and every agent process started from this one) reads the variable.
+  if ("global" in cmd && cmd.global.debugWire) Deno.env.set("CLEARML_AGENT_DEBUG_WIRE", "1");
   try {
     switch (cmd.kind) {
       case "help":

@@ -66,7 +66,7 @@ await Deno.mkdir(home);
 await Deno.mkdir(join(work, "outputs"));
 await Deno.writeTextFile(
   join(home, "clearml.conf"),
-  `api {\n  api_server: ${server.url}\n  web_server: ${server.url}\n  files_server: ${server.url}\n` +
+  `api {\n  api_server: ${server.url}\n  web_server: ${server.url}\n  files_server: ${server.url}/files\n` +
     `  credentials { "access_key" = "${client.accessKey}", "secret_key" = "${client.secretKey}" }\n}\n` +
     `agent {\n  package_manager { type: pip, system_site_packages: true }\n  venvs_dir: ${home}/venvs\n` +
     `  vcs_cache { enabled: false }\n  worker_id: "compat:cpu"\n}\n`,

@@ -8,6 +8,7 @@
 
 import { log } from "../log.ts";
 import { redact, registerSecret } from "../logs/redact.ts";
+import { clip, maskWire } from "../logs/wire_mask.ts";
 import { VERSION } from "../version.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpRequest, type HttpResponse, sendHttp } from "./_http.ts";
@@ -37,7 +38,7 @@ export interface ApiClientOptions {
   verifyCertificate?: boolean;
   /** Retry policy of calls that do not name one (default `RETRY.call`). */
   retry?: RetryPolicy;
-  /** Log every request and response at debug level (default: `CLEARML_AGENT_DEBUG_WIRE=1`). */
+  /** Log every request and response, secrets masked, at info level (default: `CLEARML_AGENT_DEBUG_WIRE=1`). */
   wireTrace?: boolean;
   /** Transport (tests). */
   send?: (request: HttpRequest) => Promise<HttpResponse>;
@@ -257,7 +258,7 @@ export class ApiClient {
     },
   ): Promise<unknown> {
     const timeoutMs = req.timeoutMs ?? ((req.body?.length ?? 0) > 15000 ? 60_000 : 30_000);
-    if (this.#trace) log.debug(`wire --> ${req.method} ${url} ${redact(req.body ?? "")}`);
+    if (this.#trace) log.info(`wire --> ${req.method} ${url} ${clip(maskWire(req.body ?? ""))}`);
     let res: HttpResponse;
     try {
       res = await this.#send({
@@ -272,10 +273,10 @@ export class ApiClient {
     } catch (err) {
       if (req.signal?.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
-      if (this.#trace) log.debug(`wire <-- ${endpoint} no answer: ${message}`);
+      if (this.#trace) log.info(`wire <-- ${endpoint} no answer: ${redact(message)}`);
       throw new ApiError({ endpoint, code: 0, subcode: 0, message: redact(message) }, { cause: err });
     }
-    if (this.#trace) log.debug(`wire <-- ${res.status} ${endpoint} ${redact(res.text.slice(0, 4000))}`);
+    if (this.#trace) log.info(`wire <-- ${res.status} ${endpoint} ${clip(maskWire(res.text))}`);
     let envelope: Envelope | undefined;
     try {
       envelope = JSON.parse(res.text) as Envelope;

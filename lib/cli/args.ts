@@ -79,12 +79,17 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
     .option("--config-file <path>", "use this configuration file (default ~/clearml.conf)")
     .option("-d, --debug", "debug mode: more output, tracebacks, temp files kept", false)
+    .option("--debug-wire", "log every API request and answer, secrets masked (CLEARML_AGENT_DEBUG_WIRE=1)", false)
     .option("--version", "print the version");
 
   const global = (sub: Command): GlobalOptions => {
     const g = program.opts();
     const s = sub.opts();
-    return { configFile: (s.configFile ?? g.configFile) as string | undefined, debug: Boolean(g.debug) };
+    return {
+      configFile: (s.configFile ?? g.configFile) as string | undefined,
+      debug: Boolean(g.debug),
+      debugWire: Boolean(g.debugWire || s.debugWire),
+    };
   };
   const sub = (name: string, description: string) =>
     program.command(name).description(description).exitOverride().configureOutput({
@@ -253,7 +258,8 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     .option("--data-dir <dir>", "data folder (default ~/.clearml/server)")
     .option("--detached", "run in the background", false)
     .option("--stop", "stop the server running on --data-dir", false)
-    .option("--insecure-open", "accept requests without credentials (local experiments only)", false);
+    .option("--insecure-open", "accept requests without credentials (local experiments only)", false)
+    .option("--debug-wire", "log every request and answer, secrets masked", false);
   server.action(() => {
     const o = server.opts();
     if (o.port < 0 || o.port > 65535) throw new UsageError(`argument --port: out of range: ${o.port}`);

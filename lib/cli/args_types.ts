@@ -11,6 +11,8 @@ export interface GlobalOptions {
   configFile?: string;
   /** `--debug` / `-d` before the subcommand. */
   debug: boolean;
+  /** `--debug-wire` (before the subcommand, or after `server`): trace every API request and answer. */
+  debugWire?: boolean;
 }
 
 /** Flags shared by `execute`, `build` and `daemon` (the reference's WORKER_ARGS). */

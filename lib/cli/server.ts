@@ -42,6 +42,7 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     accessKey: Deno.env.get("CLEARML_API_ACCESS_KEY") || undefined,
     secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
     insecureOpen: options.insecureOpen,
+    wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
     log,
   });
   writePidFile(dataDir);
@@ -50,7 +51,7 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     console.log(await Deno.readTextFile(handle.snippetPath));
   }
   if (options.insecureOpen) log.warn("--insecure-open: requests without valid credentials act as the admin");
-  console.log(`${LISTENING}${handle.url}`);
+  console.log(`${LISTENING}${handle.url} (files server: ${handle.filesUrl})`);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGTERM", onSignal);
@@ -102,6 +103,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
   const offset = await Deno.stat(logPath).then((s) => s.size, () => 0);
   const args = [
     ...(global.debug ? ["--debug"] : []),
+    ...(Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1" ? ["--debug-wire"] : []),
     "server",
     "--host",
     options.host,
@@ -126,7 +128,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
   // Poll policy: every 100 ms for up to 20 s, until the log shows the listening line and debug.ping answers.
   while (Date.now() < deadline && exited === undefined) {
     const text = await readNewLog(logPath, offset);
-    url ??= text.split("\n").find((l) => l.startsWith(LISTENING))?.slice(LISTENING.length).trim();
+    url ??= text.split("\n").find((l) => l.startsWith(LISTENING))?.slice(LISTENING.length).trim().split(" ")[0];
     if (url) {
       const ok = await fetch(`${url}/debug.ping`).then(async (r) => {
         await r.body?.cancel();

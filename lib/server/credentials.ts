@@ -126,6 +126,7 @@ export function confSnippet(url: string, accessKey: string, secretKey: string): 
   return [
     "api {",
     `  api_server: ${url}`,
+    `  files_server: ${url}/files`,
     "  credentials {",
     `    "access_key" = "${accessKey}"`,
     `    "secret_key" = "${secretKey}"`,

@@ -7,6 +7,7 @@
  */
 
 import type { Logger } from "../log.ts";
+import { clip, maskAuthorization, maskWire } from "../logs/wire_mask.ts";
 import type { Authenticator, AuthResult } from "./auth.ts";
 import { envelopeReply, type MetaInfo, type Reply } from "./envelope.ts";
 import { errors, ServerError } from "./errors.ts";
@@ -38,6 +39,8 @@ export interface DispatcherOptions {
   shutdown: AbortSignal;
   /** Body size cap in bytes. */
   maxBodyBytes?: number;
+  /** Log every request and answer (masked) at info level (`--debug-wire`). */
+  wireTrace?: boolean;
 }
 
 const ANONYMOUS: Identity = {
@@ -182,6 +185,7 @@ export class Dispatcher {
       const declared = req.headers.get("content-length");
       const cap = this.#o.maxBodyBytes ?? MAX_BODY_BYTES;
       const bytes = await readBody(req.body, declared ? Number(declared) : undefined, cap);
+      if (this.#o.wireTrace) this.#traceRequest(req, bytes);
       const reqData = parseBody(bytes, req.headers.get("content-type") ?? "", ep.batch === true);
       mergeQuery(reqData.body, url.searchParams);
       const ctx = this.#context({
@@ -218,6 +222,22 @@ export class Dispatcher {
           who,
       );
     }
-    return { ...envelopeReply(meta, data), close };
+    const reply = envelopeReply(meta, data);
+    if (this.#o.wireTrace) {
+      this.#o.log.info(
+        `wire <-- ${meta.code}/${meta.subcode} ${meta.endpoint ?? url.pathname} ${clip(maskWire(reply.body))}`,
+      );
+    }
+    return { ...reply, close };
+  }
+
+  #traceRequest(req: IncomingCall, bytes: Uint8Array): void {
+    const worker = clearmlHeader(req.headers, "worker");
+    this.#o.log.info(
+      `wire --> ${req.method} ${req.url.pathname}${req.url.search} auth=${
+        maskAuthorization(req.headers.get("authorization"))
+      }` +
+        `${worker ? ` worker=${worker}` : ""} ${clip(maskWire(new TextDecoder().decode(bytes)))}`,
+    );
   }
 }

@@ -40,11 +40,20 @@ export function envelopeJson(meta: MetaInfo, data: unknown): string {
     `"error_stack":${JSON.stringify(meta.stack ?? null)},"error_data":{}},"data":${JSON.stringify(data ?? {})}}`;
 }
 
+/** A reply body streamed from a file (files server downloads). */
+export interface FileBody {
+  path: string;
+  size: number;
+}
+
 /** An HTTP answer, written by the transport (`server.ts`). */
 export interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Text, bytes, or a file streamed from disk. */
+  body: string | Uint8Array | FileBody;
+  /** Send the headers (with the body's length) but no body (`HEAD`). */
+  headOnly?: boolean;
   /** Close the connection after the answer (the request body was not read). */
   close?: boolean;
 }
@@ -56,6 +65,6 @@ const BASE_HEADERS = {
 };
 
 /** The HTTP answer for an envelope. */
-export function envelopeReply(meta: MetaInfo, data: unknown): Reply {
+export function envelopeReply(meta: MetaInfo, data: unknown): Reply & { body: string } {
   return { status: meta.code, headers: BASE_HEADERS, body: envelopeJson(meta, data) };
 }

@@ -26,6 +26,8 @@ const REASONS: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
   413: "Payload Too Large",
   415: "Unsupported Media Type",
   500: "Internal Server Error",
@@ -259,15 +261,35 @@ export class Http1Server {
   }
 
   async #respond(conn: Deno.Conn, reply: Reply, keepAlive: boolean): Promise<void> {
-    const body = enc.encode(reply.body);
+    const file = typeof reply.body === "string" || reply.body instanceof Uint8Array ? undefined : reply.body;
+    const body = typeof reply.body === "string" ? enc.encode(reply.body) : file ? undefined : reply.body as Uint8Array;
+    const length = file ? file.size : body!.length;
     let head = `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Unknown"}\r\n`;
     for (const [k, v] of Object.entries(reply.headers)) head += `${k}: ${v}\r\n`;
-    head += `content-length: ${body.length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
+    head += `content-length: ${length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
     const head8 = enc.encode(head);
-    const out = new Uint8Array(head8.length + body.length);
+    if (reply.headOnly) return await this.#write(conn, head8);
+    if (file) {
+      await this.#write(conn, head8);
+      return await this.#sendFile(conn, file.path, file.size);
+    }
+    const out = new Uint8Array(head8.length + body!.length);
     out.set(head8);
-    out.set(body, head8.length);
+    out.set(body!, head8.length);
     await this.#write(conn, out);
+  }
+
+  /** Stream exactly `size` bytes of a file; a file that shrank meanwhile breaks the connection (length promised). */
+  async #sendFile(conn: Deno.Conn, path: string, size: number): Promise<void> {
+    using f = await Deno.open(path, { read: true });
+    const buf = new Uint8Array(256 * 1024);
+    let left = size;
+    while (left > 0) {
+      const n = await f.read(buf.subarray(0, Math.min(buf.length, left)));
+      if (n === null) throw new Error(`File "${path}" ended ${left} bytes early`);
+      await this.#write(conn, buf.subarray(0, n));
+      left -= n;
+    }
   }
 
   async #serve(conn: Deno.Conn): Promise<void> {

@@ -13,6 +13,7 @@ import { registerSecret } from "../logs/redact.ts";
 import { Authenticator } from "./auth.ts";
 import { bootstrapAdmin, confSnippet } from "./credentials.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { FILES_PREFIX, FilesServer, isFilesPath } from "./files.ts";
 import { Http1Server } from "./http1.ts";
 import { newId } from "./json.ts";
 import { COMPANY_ID, Db } from "./model.ts";
@@ -26,6 +27,7 @@ import { runWatchdog, type WatchdogReport } from "./watchdog.ts";
 /** File names inside the data folder. */
 export const DB_FILE = "clearml.db";
 export const SNIPPET_FILE = "clearml.conf.snippet";
+export const FILES_DIR = "files";
 
 /** Options for `startServer`. */
 export interface StartServerOptions {
@@ -50,12 +52,18 @@ export interface StartServerOptions {
   staleTaskSec?: number;
   /** Request body cap in bytes. @default 64 MiB */
   maxBodyBytes?: number;
+  /** Log every request and answer, secrets masked, at info level (`--debug-wire`). @default false */
+  wireTrace?: boolean;
+  /** Cap of one files-server upload in bytes. @default 8 GiB */
+  maxUploadBytes?: number;
 }
 
 /** A running server. */
 export interface ServerHandle {
   /** `http://host:port`. */
   url: string;
+  /** The files server's base URL (`api.files_server`): `<url>/files`. */
+  filesUrl: string;
   host: string;
   port: number;
   dataDir: string;
@@ -158,11 +166,19 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       log,
       shutdown: shutdown.signal,
       maxBodyBytes: options.maxBodyBytes,
+      wireTrace: options.wireTrace,
+    });
+    const files = new FilesServer({
+      root: join(options.dataDir, FILES_DIR),
+      auth,
+      log,
+      maxUploadBytes: options.maxUploadBytes,
+      wireTrace: options.wireTrace,
     });
     transport = Http1Server.listen({
       host,
       port: options.port ?? 8008,
-      handler: (call) => dispatcher.handle(call),
+      handler: (call) => isFilesPath(call.url.pathname) ? files.handle(call) : dispatcher.handle(call),
       log,
     });
     const port = transport.port;
@@ -205,6 +221,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     };
     return {
       url,
+      filesUrl: `${url}${FILES_PREFIX}`,
       host,
       port,
       dataDir: options.dataDir,

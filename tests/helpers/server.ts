@@ -262,6 +262,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   return {
     url: handle.url,
+    filesUrl: handle.filesUrl,
     host: handle.host,
     port: handle.port,
     dataDir,

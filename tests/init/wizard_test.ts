@@ -46,7 +46,7 @@ Deno.test("runWizard() takes our server's snippet through the reference's questi
   assert.deepEqual(values, {
     apiServer: "http://127.0.0.1:18099",
     webServer: "http://127.0.0.1:18099",
-    filesServer: "http://127.0.0.1:18099",
+    filesServer: "http://127.0.0.1:18099/files",
     accessKey: "KEY123",
     secretKey: "secret-value-1",
     gitUser: undefined,
@@ -61,7 +61,7 @@ Deno.test("runWizard() takes our server's snippet through the reference's questi
     'Detected credentials key="KEY123" secret="secr***"',
     "API Host configured to: [http://127.0.0.1:18099] ",
     "Web Application Host configured to: [http://127.0.0.1:18099] ",
-    "File Store Host configured to: [http://127.0.0.1:18099] ",
+    "File Store Host configured to: [http://127.0.0.1:18099/files] ",
     "ClearML Hosts configuration:\nWeb App: http://127.0.0.1:18099\nAPI: http://127.0.0.1:18099",
     "Verifying credentials ...\nCredentials verified!",
     "Default Output URI (used to automatically store models and artifacts): (N)one/ClearML (S)erver/(C)ustom [None] ",
@@ -153,7 +153,7 @@ Deno.test("runWizard() asks nothing with nonInteractive and derives what flags l
   assert.deepEqual([fromBlock.apiServer, fromBlock.webServer, fromBlock.filesServer], [
     "http://10.0.0.1:8008",
     "http://10.0.0.1:8080",
-    "http://10.0.0.1:8081",
+    "http://10.0.0.1:8008/files", // the snippet names our files server
   ]);
   const flags = await runWizard(silent, {
     ...base,

@@ -7,6 +7,7 @@
 import { Registry } from "../registry.ts";
 import { registerAuth } from "./auth.ts";
 import { registerEvents } from "./events.ts";
+import { registerEventCharts } from "./events_charts.ts";
 import { registerModels } from "./models.ts";
 import { registerProjects } from "./projects.ts";
 import { registerQueues } from "./queues.ts";
@@ -32,6 +33,7 @@ export function createRegistry(): Registry {
   registerTaskEdits(reg);
   registerTaskParams(reg);
   registerEvents(reg);
+  registerEventCharts(reg);
   registerModels(reg);
   return reg;
 }

@@ -1,0 +1,116 @@
+/**
+ * Chart reads of the SDK (server-api.md §4.4): `events.scalar_metrics_iter_histogram` (`Task.get_reported_scalars`:
+ * every scalar series as `{metric: {variant: {name, x, y}}}`, down-sampled to `samples` points by averaging
+ * contiguous runs) and `events.get_task_plots` (`Task.get_reported_plots`: the plot events of the last `iters`
+ * iterations of each metric/variant).
+ *
+ * @module
+ */
+
+import { errors } from "../errors.ts";
+import type { Doc } from "../json.ts";
+import type { SqlValue } from "../store.ts";
+import type { CallContext, Registry } from "../registry.ts";
+import { getTask } from "./tasks_status.ts";
+
+type Key = "iter" | "timestamp" | "iso_time";
+
+/** `metrics: [{metric, variants?}]` → an SQL condition and its parameters. */
+function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
+  const metrics = ctx.params.objList("metrics");
+  if (!metrics || metrics.length === 0) return { sql: "", params: [] };
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  for (const m of metrics) {
+    if (typeof m.metric !== "string") throw errors.validation("metric name is required", { field: "metrics.metric" });
+    const variants = Array.isArray(m.variants) ? m.variants.map(String) : [];
+    parts.push(variants.length === 0 ? "metric = ?" : `(metric = ? AND variant IN (${variants.map(() => "?")}))`);
+    params.push(m.metric, ...variants);
+  }
+  return { sql: ` AND (${parts.join(" OR ")})`, params };
+}
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/** Average contiguous runs so that at most `samples` points remain. */
+export function downSample(points: Point[], samples: number | undefined): Point[] {
+  if (!samples || points.length <= samples) return points;
+  const out: Point[] = [];
+  for (let b = 0; b < samples; b++) {
+    const run = points.slice(
+      Math.floor((b * points.length) / samples),
+      Math.floor(((b + 1) * points.length) / samples),
+    );
+    if (run.length === 0) continue;
+    out.push({ x: run[0].x, y: run.reduce((s, p) => s + p.y, 0) / run.length });
+  }
+  return out;
+}
+
+function scalarHistogram(ctx: CallContext): Doc {
+  const p = ctx.params;
+  const task = getTask(ctx, p.reqStr("task"));
+  const key: Key = p.oneOf("key", ["iter", "timestamp", "iso_time"] as const) ?? "iter";
+  const samples = p.int("samples", { min: 1, max: 100_000 });
+  const mf = metricsFilter(ctx);
+  const rows = ctx.db.store.all(
+    `SELECT metric, variant, COALESCE(iter, 0) AS it, ts, doc FROM events
+     WHERE task = ? AND type = 'training_stats_scalar'${mf.sql} ORDER BY metric, variant, ${
+      key === "iter" ? "it, ts" : "ts, it"
+    }`,
+    task.id,
+    ...mf.params,
+  );
+  const series = new Map<string, { metric: string; variant: string; points: Point[]; label?: string }>();
+  for (const r of rows) {
+    const id = `${r.metric}\u0000${r.variant}`;
+    let s = series.get(id);
+    if (!s) series.set(id, s = { metric: String(r.metric), variant: String(r.variant), points: [] });
+    const doc = JSON.parse(String(r.doc));
+    if (typeof doc.x_axis_label === "string") s.label = doc.x_axis_label;
+    s.points.push({ x: key === "iter" ? Number(r.it) : Number(r.ts), y: Number(doc.value) });
+  }
+  const out: Doc = {};
+  for (const s of series.values()) {
+    const points = downSample(s.points, samples);
+    const entry: Doc = {
+      name: s.variant,
+      x: points.map((pt) => key === "iso_time" ? new Date(pt.x).toISOString() : pt.x),
+      y: points.map((pt) => pt.y),
+    };
+    if (s.label !== undefined) entry.x_axis_label = s.label;
+    ((out[s.metric] ??= {}) as Doc)[s.variant] = entry;
+  }
+  return out;
+}
+
+function taskPlots(ctx: CallContext): Doc {
+  const p = ctx.params;
+  const task = getTask(ctx, p.reqStr("task"));
+  const iters = p.int("iters", { min: 1, max: 1000 }) ?? 1;
+  const mf = metricsFilter(ctx);
+  // The last `iters` iterations of each metric/variant, newest first.
+  const rows = ctx.db.store.all(
+    `SELECT doc FROM (
+       SELECT doc, metric, variant, COALESCE(iter, 0) AS it,
+              DENSE_RANK() OVER (PARTITION BY metric, variant ORDER BY COALESCE(iter, 0) DESC) AS rk
+       FROM events WHERE task = ? AND type = 'plot'${mf.sql})
+     WHERE rk <= ? ORDER BY metric, variant, it DESC`,
+    task.id,
+    ...mf.params,
+    iters,
+  );
+  const plots = rows.map((r) => JSON.parse(String(r.doc)));
+  return { plots, returned: plots.length, total: plots.length, scroll_id: "" };
+}
+
+/** Register the chart read endpoints. */
+export function registerEventCharts(reg: Registry): void {
+  reg.add(
+    { name: "events.scalar_metrics_iter_histogram", minVersion: "1.0", handler: scalarHistogram },
+    { name: "events.get_task_plots", minVersion: "1.0", handler: taskPlots },
+  );
+}
