@@ -47,3 +47,34 @@ export async function getWorkers(
   });
   return data.workers ?? [];
 }
+
+/** One worker runtime property; `expiry` is seconds left (`null`: none). */
+export interface RuntimeProperty {
+  key: string;
+  value: string;
+  expiry?: number | null;
+}
+
+/** `workers.get_runtime_properties` (API ≥ 2.10; enterprise upstream, ours implements it). */
+export async function getRuntimeProperties(
+  client: ApiClient,
+  worker: string,
+  options: CallOptions = {},
+): Promise<RuntimeProperty[]> {
+  const data = await client.call<{ runtime_properties?: RuntimeProperty[] }>(
+    "workers.get_runtime_properties",
+    { worker },
+    options,
+  );
+  return data.runtime_properties ?? [];
+}
+
+/** `workers.set_runtime_properties`; `expiry` in seconds (0 or absent: none); an empty value deletes the key. */
+export async function setRuntimeProperties(
+  client: ApiClient,
+  worker: string,
+  properties: RuntimeProperty[],
+  options: CallOptions = {},
+): Promise<void> {
+  await client.call("workers.set_runtime_properties", { worker, runtime_properties: properties }, options);
+}

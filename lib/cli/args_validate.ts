@@ -112,6 +112,13 @@ export function validateDaemon(o: DaemonOptions): DaemonOptions {
     if (o.queues.length === 0) throw new UsageError("argument --dynamic-gpus: requires --queue name=N ...");
     result.dynamicQueues = o.queues.map(parseDynamicQueue);
     result.queues = result.dynamicQueues.map((q) => q.queue);
+    for (const q of result.dynamicQueues) {
+      if (q.min > spec.ids.length) {
+        throw new UsageError(
+          `argument --queue: "${q.queue}" needs ${q.min} GPUs but --gpus "${o.gpus}" lists ${spec.ids.length}`,
+        );
+      }
+    }
     const fractional = result.dynamicQueues.some((q) => q.min < 1 || q.max < 1);
     if (fractional && !o.docker) {
       throw new UsageError("argument --queue: fractional GPU counts (below 1) need --docker");

@@ -3,11 +3,17 @@
  * background (output to a log file) or detached; or stop running daemons (`--stop`), or print the schedule status
  * (`--status`, exit 1 as the reference).
  *
+ * `--services-mode [N]` implies `--cpu-only` (as the reference); `--dynamic-gpus` hands the `--gpus` out per task,
+ * so the daemon's own children get no `--gpus` of their own. A configuration that sets both `agent.uptime` and
+ * `agent.downtime`, or a bad span in either, is an error (exit 1) rather than silently ignored.
+ *
  * @module
  */
 
 import type { DaemonOptions, GlobalOptions } from "./args_types.ts";
 import { NotImplementedError } from "./errors.ts";
+import { ConfigError } from "../config/errors.ts";
+import { parseGpuSpec } from "../gpus/spec.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
 import { log } from "../log.ts";
 import { runDaemon } from "../worker/daemon.ts";
@@ -19,32 +25,51 @@ import {
   startDetached,
   stopDaemons,
 } from "../worker/daemon_process.ts";
-import { agentTempDir, type WorkerIdSpec } from "../worker/worker_identity.ts";
+import {
+  agentTempDir,
+  listInstances,
+  stopTargets,
+  type WorkerIdSpec,
+  workerIdFor,
+} from "../worker/worker_identity.ts";
 import { shlexJoin, shlexSplit } from "../config/shlex.ts";
+import { ScheduleConfigError, type WorkingHours, workingHours } from "../worker/schedule.ts";
+import { scheduleStatus } from "../worker/schedule_status.ts";
 
-function scheduleStatus(options: DaemonOptions, uptime: string[], downtime: string[]): string[] {
-  const up = options.uptime ?? uptime;
-  const down = options.downtime ?? downtime;
-  if (up.length > 0 && down.length > 0) return ["Error: uptime and downtime are both set: both are ignored"];
-  if (up.length > 0) return ["Working hours uptime configurations", ...up.map((s) => `  - ${s}`)];
-  if (down.length > 0) return ["Working hours downtime configurations", ...down.map((s) => `  - ${s}`)];
-  return ["No uptime/downtime configurations found"];
+function hoursOf(options: DaemonOptions, config: { uptime?: string[]; downtime?: string[] }): WorkingHours | null {
+  try {
+    return workingHours(options, config);
+  } catch (err) {
+    if (err instanceof ScheduleConfigError) throw new ConfigError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** The GPU ids of `--dynamic-gpus --gpus G`. */
+function dynamicGpuIds(options: DaemonOptions): string[] {
+  const spec = parseGpuSpec(options.gpus ?? "");
+  return spec.kind === "list" ? spec.ids : [];
 }
 
 /** Run `daemon`; resolves to the exit code. */
-export async function runDaemonCommand(global: GlobalOptions, options: DaemonOptions): Promise<number> {
+export async function runDaemonCommand(global: GlobalOptions, cliOptions: DaemonOptions): Promise<number> {
+  const fractional = cliOptions.dynamicQueues?.some((q) => q.min < 1 || q.max < 1);
+  if (fractional) throw new NotImplementedError("fractional GPUs");
+  // Services mode implies --cpu-only (as the reference).
+  const options = cliOptions.servicesMode !== undefined ? { ...cliOptions, cpuOnly: true, gpus: undefined } : cliOptions;
   if (options.docker) throw new NotImplementedError("daemon --docker");
-  if (options.servicesMode !== undefined) throw new NotImplementedError("daemon --services-mode");
-  if (options.dynamicGpus) throw new NotImplementedError("daemon --dynamic-gpus");
   if (options.useOwnerToken) throw new NotImplementedError("daemon --use-owner-token");
   const loaded = loadAgentConfig(global.configFile);
   const config = loaded.typed;
   const gpus = gpuSelection(options);
+  const dynamic = options.dynamicGpus && options.dynamicQueues ? options.dynamicQueues : undefined;
   const spec: WorkerIdSpec = {
     workerName: config.agent.worker_name,
     workerId: config.agent.worker_id || undefined,
     visibleDevices: gpus.visibleDevices,
+    dynamicGpus: dynamic ? options.gpus : undefined,
   };
+
   const tmpDir = agentTempDir();
   const terminal = consoleOutput();
   if (options.stop !== undefined) {
@@ -57,10 +82,17 @@ export async function runDaemonCommand(global: GlobalOptions, options: DaemonOpt
       say: terminal.say,
     });
   }
+  const hours = hoursOf(options, config.agent);
   if (options.status) {
-    for (const line of scheduleStatus(options, config.agent.uptime ?? [], config.agent.downtime ?? [])) {
-      terminal.say(line);
-    }
+    const running = stopTargets(listInstances(tmpDir), spec, []).targets[0];
+    const lines = await scheduleStatus({
+      client: apiClientFor(config, config.agent.worker_name),
+      hours,
+      queues: options.queues,
+      workerId: running?.workerId ?? workerIdFor(spec, 0),
+      gpus: dynamic ? { ids: dynamicGpuIds(options), dir: tmpDir } : undefined,
+    });
+    for (const line of lines) terminal.say(line);
     return 1;
   }
   if (options.detached) return await startDetached({ argv: Deno.args, tmpDir, say: terminal.say });
@@ -86,10 +118,10 @@ export async function runDaemonCommand(global: GlobalOptions, options: DaemonOpt
       ],
       executeArgs: [
         ...Array(options.optimization).fill("-O"),
-        ...(options.cpuOnly ? ["--cpu-only"] : options.gpus ? ["--gpus", options.gpus] : []),
+        ...(options.cpuOnly ? ["--cpu-only"] : options.gpus && !dynamic ? ["--gpus", options.gpus] : []),
       ],
       childEnv: {
-        ...gpus.env,
+        ...(dynamic ? {} : gpus.env),
         ...(options.childReportTags ? { CLEARML_WORKER_TAGS: shlexJoin(options.childReportTags) } : {}),
       },
       tags: tags.length > 0 ? tags : undefined,
@@ -97,6 +129,11 @@ export async function runDaemonCommand(global: GlobalOptions, options: DaemonOpt
       signals,
       say: out.say,
       write: out.write,
+      services: options.servicesMode !== undefined
+        ? { max: options.servicesMode > 0 ? options.servicesMode : undefined }
+        : undefined,
+      dynamicGpus: dynamic ? { gpus: dynamicGpuIds(options), sizes: dynamic } : undefined,
+      hours,
     });
   } finally {
     signals.dispose();

@@ -4,6 +4,10 @@
  * slot on this machine (singleton), clean up after a predecessor that died mid-task, print the queue table,
  * register, serve the queues, and unregister on the way out.
  *
+ * What it serves the queues with: one task at a time; or, in services mode and with dynamic GPUs, tasks in the
+ * background, each as its own worker (`services.ts`, `dynamic_gpus.ts`). Either way the queue poller's gate
+ * applies the working hours and their overrides (`worker_schedule.ts`) and, with dynamic GPUs, the free GPUs.
+ *
  * @module
  */
 
@@ -15,12 +19,18 @@ import { selfCommand } from "../job/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { defaultMachineProbe } from "../stats/machine_probe.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
-import { QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
+import { setRuntimeProperties } from "../api/workers.ts";
+import { type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
 import { reconcile, reconcileOrphans } from "./reconcile.ts";
-import { runWorker, type WorkerSignals } from "./worker.ts";
+import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
 import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
 import { signalReady } from "./daemon_process.ts";
+import { DynamicGpus } from "./dynamic_gpus.ts";
+import { GpuPool } from "./gpu_pool.ts";
+import type { WorkingHours } from "./schedule.ts";
+import { ServiceTasks } from "./services.ts";
+import { WorkerSchedule } from "./worker_schedule.ts";
 
 /** Options of `runDaemon`. */
 export interface RunDaemonOptions {
@@ -46,6 +56,14 @@ export interface RunDaemonOptions {
   signals: WorkerSignals;
   say: (line: string) => void;
   write: (bytes: Uint8Array) => void;
+  /** Services mode: tasks run in the background, each as its own worker; at most `max` at once (none: no cap). */
+  services?: { max?: number };
+  /** Dynamic GPUs: the GPU ids of `--gpus`, and each queue's GPU count in `queues` order. */
+  dynamicGpus?: { gpus: string[]; sizes: { min: number; max: number }[] };
+  /** Working hours (`--uptime` / `--downtime` or the configuration), `null` for none. */
+  hours: WorkingHours | null;
+  /** The schedule's clock (epoch ms). @default Date.now */
+  now?: () => number;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -95,6 +113,21 @@ export function queueTable(queues: readonly QueueRef[]): string {
   return [border, line(titles), border, ...rows.map(line), border].join("\n");
 }
 
+function sizeText(size: { min: number; max: number }): string {
+  return size.min === size.max ? String(size.min) : `${size.min}-${size.max}`;
+}
+
+/** Services mode banner; the cap goes to the runtime property `max_num_instances` where the server has them. */
+async function announceServices(o: RunDaemonOptions, workerId: string): Promise<void> {
+  const max = o.services?.max;
+  o.say(`ClearML-Agent running in services mode (${max === undefined ? "no limit" : `at most ${max}`} at once)`);
+  // Retry policy: none — informational (the cap is enforced here either way).
+  await setRuntimeProperties(o.client, workerId, [{ key: "max_num_instances", value: String(max ?? -1) }], {
+    retry: RETRY.none,
+    timeoutMs: 10_000,
+  }).catch(() => {});
+}
+
 /** Run the daemon until it is stopped; resolves to the exit code. */
 export async function runDaemon(o: RunDaemonOptions): Promise<number> {
   const stateDir = o.expand(o.config.agent.state_dir);
@@ -135,15 +168,68 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       sampleIntervalMs: Math.min(1_000, statusMs),
       gpuIntervalMs: Math.min(5_000, statusMs),
     });
+    const background = o.services !== undefined || o.dynamicGpus !== undefined;
     const reporter = new WorkerStatusReporter({
       client: o.client,
       workerId,
       queues: queues.map((q) => q.id),
-      tags: o.tags,
+      // As the reference: in background mode the tags go to the task workers, not to the daemon's reports.
+      tags: background ? undefined : o.tags,
       monitor,
       intervalMs: statusMs,
       say: o.say,
     });
+    const registerTimeoutSec = Math.max(60, Math.ceil(o.config.agent.status_report_s * 10));
+    const runner: RunnerBase = {
+      self: selfCommand(),
+      globalArgs: o.globalArgs,
+      executeArgs: o.executeArgs,
+      env: {
+        ...o.childEnv,
+        CLEARML_WORKER_ID: workerId,
+        TRAINS_WORKER_ID: workerId,
+        ...(cuda && !o.config.agent.cuda_version ? { CLEARML_CUDA_VERSION: cuda } : {}),
+      },
+      workDir: stateDir,
+      spoolRoot,
+      graceMs: o.config.agent.abort_grace_s * 1000,
+      pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
+      abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,
+      abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
+      stdout: o.write,
+      say: o.say,
+    };
+    const schedule = new WorkerSchedule({
+      client: o.client,
+      workerId,
+      queues,
+      hours: o.hours,
+      // The reference refetches once per polling round (5 s).
+      refreshMs: o.pollingIntervalSec !== undefined ? Math.max(1_000, o.pollingIntervalSec * 1000) : 5_000,
+      now: o.now,
+      say: o.say,
+      onChange: (state) => void reporter.setSystemTags(state.active ? [] : [`paused:${state.reason}`]),
+    });
+    const pool = o.dynamicGpus && new GpuPool({ dir: tmpDir, gpus: o.dynamicGpus.gpus, owner: workerId });
+    const dynamic = pool && new DynamicGpus({
+      client: o.client,
+      pool,
+      workerId,
+      sizes: new Map(queues.map((q, i) => [q.id, o.dynamicGpus!.sizes[i]])),
+      executeArgs: o.executeArgs,
+      say: o.say,
+      verbose: o.verbose ? o.say : undefined,
+    });
+    const gate: QueueGate = {
+      async beginPass(signal) {
+        await schedule.refresh({ signal });
+        schedule.update();
+      },
+      async enter(queue) {
+        if (!schedule.decide(queue).active) return "skip";
+        return dynamic ? await dynamic.enter(queue) : { release() {} };
+      },
+    };
     const poller = new QueuePoller({
       client: o.client,
       queues,
@@ -155,41 +241,59 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
         : Math.min(1_000, o.config.agent.queue_long_poll_s * 1000),
       say: o.say,
       verbose: o.verbose ? o.say : undefined,
+      gate,
     });
+    const tasks = background
+      ? new ServiceTasks({
+        client: o.client,
+        runner,
+        stateDir,
+        max: o.services?.max,
+        registerTimeoutSec,
+        statusIntervalMs: statusMs,
+        tags: o.tags,
+        signals: o.signals,
+        say: o.say,
+      })
+      : undefined;
     o.say(`Worker "${workerId}" - Listening to queues:\n${queueTable(queues)}\n`);
     if (o.verbose) o.say(poller.longPoll ? "Queue long poll: on" : "Queue long poll: off (short polls)");
-    await runWorker({
-      client: o.client,
-      workerId,
-      queues,
-      poller,
-      reporter,
-      stateDir,
-      // The server forgets a worker that has been silent for this long (reports come every status_report_s).
-      registerTimeoutSec: Math.max(60, Math.ceil(o.config.agent.status_report_s * 10)),
-      signals: o.signals,
-      say: o.say,
-      onRegistered: () => signalReady(workerId),
-      runner: {
-        self: selfCommand(),
-        globalArgs: o.globalArgs,
-        executeArgs: o.executeArgs,
-        env: {
-          ...o.childEnv,
-          CLEARML_WORKER_ID: workerId,
-          TRAINS_WORKER_ID: workerId,
-          ...(cuda && !o.config.agent.cuda_version ? { CLEARML_CUDA_VERSION: cuda } : {}),
-        },
-        workDir: stateDir,
-        spoolRoot,
-        graceMs: o.config.agent.abort_grace_s * 1000,
-        pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
-        abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,
-        abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
-        stdout: o.write,
+    if (o.services) await announceServices(o, workerId);
+    if (dynamic) {
+      o.say(`Dynamic GPUs: ${o.dynamicGpus!.gpus.join(",")}, per queue: ${
+        queues.map((q, i) => `${q.name}=${sizeText(o.dynamicGpus!.sizes[i])}`).join(" ")
+      }`);
+      await dynamic.checkDevices(gpu);
+      await dynamic.publish();
+    }
+    const draining = AbortSignal.any([o.signals.drain, schedule.drainSignal]);
+    const onDrain = () => void reporter.setSystemTags(["draining"]);
+    draining.addEventListener("abort", onDrain, { once: true });
+    try {
+      await runWorker({
+        client: o.client,
+        workerId,
+        queues,
+        poller,
+        reporter,
+        stateDir,
+        // The server forgets a worker that has been silent for this long (reports come every status_report_s).
+        registerTimeoutSec,
+        signals: o.signals,
         say: o.say,
-      },
-    });
+        onRegistered: () => signalReady(workerId),
+        runner,
+        drain: schedule.drainSignal,
+        background: tasks && {
+          tasks,
+          plan: (pick) => dynamic ? dynamic.plan(pick) : { workerId: `${workerId}:service:${pick.taskId}` },
+        },
+        onFull: () => o.say(`Reached max number of services ${o.services?.max}, waiting for one to end`),
+      });
+    } finally {
+      draining.removeEventListener("abort", onDrain);
+      await pool?.releaseAll();
+    }
     o.say(`Worker "${workerId}" stopped`);
     return 0;
   } finally {

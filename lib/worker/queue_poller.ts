@@ -16,6 +16,11 @@
  * A graceful stop never abandons a long poll in flight (the server would pop a task for nobody): it waits for the
  * answer and puts a task that arrives meanwhile back at the front of its queue.
  *
+ * Gate (working hours, free GPUs): before each pop the optional `gate` says whether the queue may be served now —
+ * with a ticket (e.g. GPUs reserved for the task) that travels with the pick and is released when the pop comes
+ * back empty or the task is put back — or skips it, or ends the pass there (a higher-priority queue is waiting for
+ * resources). When the gate lets no queue through, the poller sleeps `gatedIntervalMs` and asks again.
+ *
  * @module
  */
 
@@ -77,10 +82,27 @@ export async function resolveQueues(
   return out;
 }
 
+/** What a gate hands out for a pop: released when the pop brings nothing or the task goes back. */
+export interface GateTicket {
+  release(): void | Promise<void>;
+}
+
+/** The gate's answer for one queue: pop with a ticket, skip the queue, or end the pass here. */
+export type GateAnswer = GateTicket | "skip" | "stop";
+
+/** Decides, before each pop, whether a queue may be served now (see the module documentation). */
+export interface QueueGate {
+  /** Once at the start of every pass over the queues. */
+  beginPass?(signal: AbortSignal): Promise<void>;
+  enter(queue: QueueRef): Promise<GateAnswer>;
+}
+
 /** A task taken off a queue. */
 export interface Pick {
   taskId: string;
   queue: QueueRef;
+  /** The gate's ticket for this pop (release it when the task does not run). */
+  ticket?: GateTicket;
 }
 
 /** Options of `QueuePoller`. */
@@ -101,6 +123,9 @@ export interface QueuePollerOptions {
   verbose?: (line: string) => void;
   /** @default Math.random */
   random?: () => number;
+  gate?: QueueGate;
+  /** Sleep between passes while the gate lets no queue through. @default 1000 */
+  gatedIntervalMs?: number;
 }
 
 type PopResult = { taskId: string } | { empty: true } | { error: unknown };
@@ -187,17 +212,28 @@ export class QueuePoller {
     }
   }
 
-  /** One pass over the queues; a pick, or whether every queue failed. */
-  async #pass(waitMs: number, stop: AbortSignal, hardStop?: AbortSignal): Promise<Pick | { allFailed: boolean }> {
+  /** One pass over the queues; a pick, or whether every queue failed, or whether the gate let none through. */
+  async #pass(
+    waitMs: number,
+    stop: AbortSignal,
+    hardStop?: AbortSignal,
+  ): Promise<Pick | { allFailed: boolean; gated: boolean }> {
+    const gate = this.#o.gate;
+    await gate?.beginPass?.(stop);
     let failed = 0;
-    const order = this.#order();
-    for (const queue of order) {
+    let tried = 0;
+    for (const queue of this.#order()) {
+      const answer = gate ? await gate.enter(queue) : undefined;
+      if (answer === "stop") break;
+      if (answer === "skip") continue;
+      tried++;
       const r = await this.#pop(queue, waitMs, hardStop);
-      if ("taskId" in r) return { taskId: r.taskId, queue };
+      if ("taskId" in r) return { taskId: r.taskId, queue, ticket: answer };
+      await answer?.release();
       if ("error" in r) failed++;
       if (stop.aborted) break;
     }
-    return { allFailed: failed === order.length };
+    return { allFailed: tried > 0 && failed === tried, gated: tried === 0 };
   }
 
   /**
@@ -217,6 +253,11 @@ export class QueuePoller {
         return r;
       }
       if (stop.aborted) break;
+      if (r.gated) {
+        await sleep(this.#o.gatedIntervalMs ?? 1_000, stop);
+        waitMs = 0;
+        continue;
+      }
       if (r.allFailed) {
         this.#failures++;
         const backoff = Math.min(30_000, 1_000 * 2 ** Math.min(this.#failures - 1, 5));
@@ -236,6 +277,7 @@ export class QueuePoller {
 
   /** Return a popped task to the front of its queue (graceful stop raced with a pop). */
   async putBack(pick: Pick): Promise<void> {
+    await pick.ticket?.release();
     try {
       await this.#o.client.call("queues.add_task", { queue: pick.queue.id, task: pick.taskId }, { version: "2.4" });
       await this.#o.client.call("queues.move_task_to_front", { queue: pick.queue.id, task: pick.taskId }, {

@@ -3,10 +3,14 @@
  * (`tasks.started`, "pulled by agent") → report it → run it (`lib/job/runner.ts`) → report idle → repeat; on
  * the way out, unregister.
  *
- * Stopping: `stop` (SIGTERM/SIGINT, `--stop`) ends the loop and stops a running task gracefully (reason
- * `agent shutdown`); `hardStop` (a second signal) makes that immediate; `drain` (SIGUSR1, `--stop --drain`) lets
- * the running task finish and takes no new one. While a task runs, its id and process group are recorded on disk
- * (`reconcile.ts`) so that a successor can clean up if this daemon dies.
+ * Background mode (services mode, dynamic GPUs; `background`): a claimed task is launched as its own worker
+ * (`services.ts`) and the loop goes back to the queues at once — waiting first for room when a services cap is
+ * reached. The queue poller's gate (working hours, free GPUs) decides which queues are served.
+ *
+ * Stopping: `stop` (SIGTERM/SIGINT, `--stop`) ends the loop and stops running tasks gracefully (reason
+ * `agent shutdown`); `hardStop` (a second signal) makes that immediate; `drain` (SIGUSR1, `--stop --drain`, or a
+ * `drain:<worker id>` queue tag) lets running tasks finish and takes no new one. While a task runs, its id and
+ * process group are recorded on disk (`reconcile.ts`) so that a successor can clean up if this daemon dies.
  *
  * A failure inside one round never ends the daemon: it is printed, and the loop goes on after a second.
  *
@@ -21,6 +25,7 @@ import { registerWorker, unregisterWorker } from "../api/workers.ts";
 import { runTask, type TaskRunnerOptions } from "../job/runner.ts";
 import type { Pick, QueuePoller, QueueRef } from "./queue_poller.ts";
 import { clearRunState, runStatePath, writeRunState } from "./reconcile.ts";
+import type { LaunchPlan, ServiceTasks } from "./services.ts";
 import type { WorkerStatusReporter } from "./worker_status.ts";
 
 /** The signals that end a worker. */
@@ -55,6 +60,12 @@ export interface WorkerLoopOptions {
   say: (line: string) => void;
   /** Called once the worker is registered (the detached parent waits for this). */
   onRegistered?: () => void | Promise<void>;
+  /** Background mode: where tasks run, and how each one runs (worker id, GPUs). */
+  background?: { tasks: ServiceTasks; plan: (pick: Pick) => LaunchPlan | Promise<LaunchPlan> };
+  /** More reasons to drain (a `drain:<worker id>` queue tag). */
+  drain?: AbortSignal;
+  /** Once when a services cap is reached (waiting for a running task to end). */
+  onFull?: () => void;
 }
 
 /** What a worker did. */
@@ -128,21 +139,31 @@ export async function runWorker(o: WorkerLoopOptions): Promise<WorkerResult> {
   });
   await o.onRegistered?.();
   o.reporter.start();
-  const noMore = anySignal(o.signals.stop, o.signals.drain);
+  const noMore = anySignal(o.signals.stop, o.signals.drain, ...(o.drain ? [o.drain] : []));
+  const background = o.background;
   let tasksRun = 0;
   try {
     while (!noMore.aborted) {
       try {
+        if (background && !(await background.tasks.waitForRoom(noMore, o.onFull))) break;
         const pick = await o.poller.next(noMore, o.signals.hardStop);
         if (!pick) break;
-        if (!(await claim(o, pick))) continue;
-        await runOne(o, pick);
+        if (!(await claim(o, pick))) {
+          await pick.ticket?.release();
+          continue;
+        }
         tasksRun++;
+        if (background) background.tasks.launch(pick, await background.plan(pick));
+        else await runOne(o, pick);
       } catch (err) {
         if (o.signals.hardStop.aborted) break;
         o.say(`FATAL ERROR in the worker loop (continuing in 1 s): ${err instanceof Error ? err.stack : err}`);
         await sleep(1_000, noMore);
       }
+    }
+    if (background && background.tasks.size > 0) {
+      o.say(`Waiting for ${background.tasks.size} running task(s) to end`);
+      await background.tasks.waitAll();
     }
   } finally {
     await o.reporter.stop();

@@ -3,6 +3,8 @@
  *
  * Worker id, first rule that applies:
  * - `agent.worker_id` / `CLEARML_WORKER_ID` → that value (it must be unique on the machine);
+ * - `--dynamic-gpus --gpus G` → `<worker_name>:dgpu<G>` as given (`host:dgpu0-7`); its tasks run as
+ *   `<worker_name>:gpu<ids>`;
  * - GPUs given (`--gpus`, or `NVIDIA_VISIBLE_DEVICES` / `CUDA_VISIBLE_DEVICES` set, not `none`) →
  *   `<worker_name>:gpu<devices>` (MIG `0:1` written `0.1`, as the reference), e.g. `host:gpu0,1`;
  * - CPU only (`--cpu-only`, `NVIDIA_VISIBLE_DEVICES=none`) → `<worker_name>:cpu:<slot>`;
@@ -28,6 +30,8 @@ export interface WorkerIdSpec {
   workerId?: string;
   /** The `NVIDIA_VISIBLE_DEVICES` value the worker runs with: `none`, `all`, `0,1`, `0:1`, or unset. */
   visibleDevices?: string;
+  /** `--dynamic-gpus`: the `--gpus` value as given. */
+  dynamicGpus?: string;
 }
 
 /** The temp dir of pid files, daemon logs and lock (reference: `tempfile.gettempdir()` or the host mount). */
@@ -49,6 +53,7 @@ export function agentTempDir(env: (name: string) => string | undefined = (n) => 
 /** The worker id that does not depend on a slot (explicit or GPU-based), or `undefined`. */
 export function fixedWorkerId(spec: WorkerIdSpec): string | undefined {
   if (spec.workerId) return spec.workerId;
+  if (spec.dynamicGpus) return `${spec.workerName}:dgpu${spec.dynamicGpus.trim().replaceAll(":", ".")}`;
   const devices = spec.visibleDevices?.trim();
   if (devices && devices.toLowerCase() !== "none" && devices.toLowerCase() !== "void") {
     return `${spec.workerName}:gpu${devices.replaceAll(":", ".")}`;

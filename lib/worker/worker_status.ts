@@ -5,7 +5,8 @@
  * task this worker runs — the server's abort handshake depends on it).
  *
  * Body, as the reference sends it: `{worker, timestamp: <whole seconds × 1000>, machine_stats: {...} | null,
- * tags: [...] | null, queues: [ids], task?, queue?}`. Stats come from `ResourceMonitor` (CPU per core averaged,
+ * tags: [...] | null, queues: [ids], task?, queue?}`, plus `system_tags` once the worker's state was set
+ * (`setSystemTags`: `paused:<reason>` outside working hours, `draining`; `[]` clears them). Stats come from `ResourceMonitor` (CPU per core averaged,
  * memory, disk free %, disk and network MB/s, GPUs from `nvidia-smi -q -x`). A failed report is retried at the next
  * tick; one warning per outage, no spam.
  *
@@ -41,6 +42,7 @@ export interface WorkerStatusOptions {
 export class WorkerStatusReporter {
   #o: WorkerStatusOptions;
   #task: { task: string; queue?: string } | null = null;
+  #systemTags: string[] | undefined;
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #failing = false;
@@ -65,6 +67,7 @@ export class WorkerStatusReporter {
       tags: this.#o.tags && this.#o.tags.length > 0 ? this.#o.tags : null,
       queues: this.#o.queues,
     };
+    if (this.#systemTags !== undefined) body.system_tags = this.#systemTags;
     if (this.#task) {
       body.task = this.#task.task;
       if (this.#task.queue) body.queue = this.#task.queue;
@@ -117,6 +120,12 @@ export class WorkerStatusReporter {
   /** The running task changed (`null`: idle again): report at once, without stats. */
   async setTask(task: { task: string; queue?: string } | null): Promise<void> {
     this.#task = task;
+    await this.#send(null, this.#stop.signal);
+  }
+
+  /** The worker's state tags (`paused:outside working hours`, `draining`; `[]` clears): report at once. */
+  async setSystemTags(tags: string[]): Promise<void> {
+    this.#systemTags = tags;
     await this.#send(null, this.#stop.signal);
   }
 

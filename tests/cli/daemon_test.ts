@@ -332,7 +332,7 @@ Deno.test("daemon in background mode logs to a file; a second SIGTERM stops a ta
   const env = await startDaemonEnv({ agent: { abort_grace_s: 120 } });
   try {
     const status = await env.cli(["daemon", "--status"]);
-    assert.deepEqual([status.code, status.out.trim()], [1, "No uptime/downtime configurations found"]);
+    assert.deepEqual([status.code, status.out.split("\n")[0]], [1, "No uptime/downtime configurations found"]);
     const q = await env.queue("background");
     const id = await env.createTask(`
 import signal, time
