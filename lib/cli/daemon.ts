@@ -25,13 +25,7 @@ import {
   startDetached,
   stopDaemons,
 } from "../worker/daemon_process.ts";
-import {
-  agentTempDir,
-  listInstances,
-  stopTargets,
-  type WorkerIdSpec,
-  workerIdFor,
-} from "../worker/worker_identity.ts";
+import { agentTempDir, listInstances, stopTargets, workerIdFor, type WorkerIdSpec } from "../worker/worker_identity.ts";
 import { shlexJoin, shlexSplit } from "../config/shlex.ts";
 import { ScheduleConfigError, type WorkingHours, workingHours } from "../worker/schedule.ts";
 import { scheduleStatus } from "../worker/schedule_status.ts";
@@ -56,7 +50,9 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
   const fractional = cliOptions.dynamicQueues?.some((q) => q.min < 1 || q.max < 1);
   if (fractional) throw new NotImplementedError("fractional GPUs");
   // Services mode implies --cpu-only (as the reference).
-  const options = cliOptions.servicesMode !== undefined ? { ...cliOptions, cpuOnly: true, gpus: undefined } : cliOptions;
+  const options = cliOptions.servicesMode !== undefined
+    ? { ...cliOptions, cpuOnly: true, gpus: undefined }
+    : cliOptions;
   if (options.docker) throw new NotImplementedError("daemon --docker");
   if (options.useOwnerToken) throw new NotImplementedError("daemon --use-owner-token");
   const loaded = loadAgentConfig(global.configFile);

@@ -260,9 +260,11 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
     if (o.verbose) o.say(poller.longPoll ? "Queue long poll: on" : "Queue long poll: off (short polls)");
     if (o.services) await announceServices(o, workerId);
     if (dynamic) {
-      o.say(`Dynamic GPUs: ${o.dynamicGpus!.gpus.join(",")}, per queue: ${
-        queues.map((q, i) => `${q.name}=${sizeText(o.dynamicGpus!.sizes[i])}`).join(" ")
-      }`);
+      o.say(
+        `Dynamic GPUs: ${o.dynamicGpus!.gpus.join(",")}, per queue: ${
+          queues.map((q, i) => `${q.name}=${sizeText(o.dynamicGpus!.sizes[i])}`).join(" ")
+        }`,
+      );
       await dynamic.checkDevices(gpu);
       await dynamic.publish();
     }

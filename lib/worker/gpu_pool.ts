@@ -125,7 +125,9 @@ export class GpuPool {
 
   /** The ledger entries of this daemon's GPUs (held by anyone). */
   held(): Promise<GpuLedger> {
-    return this.#update((ledger) => Object.fromEntries(this.gpus.filter((g) => g in ledger).map((g) => [g, ledger[g]])));
+    return this.#update((ledger) =>
+      Object.fromEntries(this.gpus.filter((g) => g in ledger).map((g) => [g, ledger[g]]))
+    );
   }
 
   /**

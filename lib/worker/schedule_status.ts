@@ -94,7 +94,9 @@ export async function scheduleStatus(o: ScheduleStatusOptions): Promise<string[]
     lines.push(`Currently forced ${value.toUpperCase()}`);
     if (byProperty) {
       const at = schedule.force!.expiresAt;
-      lines.push(`  - Server runtime property 'force: ${value}' ${at === null ? "has no expiry" : `expires at ${hhmm(at)}`}`);
+      lines.push(
+        `  - Server runtime property 'force: ${value}' ${at === null ? "has no expiry" : `expires at ${hhmm(at)}`}`,
+      );
     }
     for (const q of tagged) lines.push(`  - Listening to queue '${q.name}' (tagged '${tag}')`);
   }
@@ -104,6 +106,8 @@ export async function scheduleStatus(o: ScheduleStatusOptions): Promise<string[]
   const state = active ? `pulling (${active.d.reason})` : `not pulling (${decisions[0]?.d.reason ?? "no queue"})`;
   lines.push(`Worker "${o.workerId}": ${state}`);
   lines.push("Queues:");
-  for (const { q, d } of decisions) lines.push(`  - '${q.name}' (${q.id}): ${d.active ? "" : "not "}pulling, ${d.reason}`);
+  for (const { q, d } of decisions) {
+    lines.push(`  - '${q.name}' (${q.id}): ${d.active ? "" : "not "}pulling, ${d.reason}`);
+  }
   return [...lines, ...(o.gpus ? gpuLines(o.gpus) : [])];
 }

@@ -141,6 +141,16 @@ Deno.test("workers runtime properties: set, read with expiry, remove", async () 
       runtime_properties: [{ key: "available_gpus", value: "" }],
     });
     assert.deepEqual(await client.ok("workers.get_runtime_properties", { worker: "w" }), { runtime_properties: [] });
+    await client.ok("workers.set_runtime_properties", {
+      worker: "w",
+      runtime_properties: [{ key: "force", value: "on" }],
+    });
+    const removed = await client.ok("workers.set_runtime_properties", {
+      worker: "w",
+      runtime_properties: [{ key: "force", value: "on", expiry: 0 }],
+    });
+    assert.deepEqual(removed, { added: [], removed: ["force"] });
+    assert.deepEqual(await client.ok("workers.get_runtime_properties", { worker: "w" }), { runtime_properties: [] });
     const bad = await client.call("workers.set_runtime_properties", {
       worker: "w",
       runtime_properties: [{ value: "x" }],

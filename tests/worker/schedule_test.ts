@@ -59,7 +59,10 @@ Deno.test("decideQueue() says why in words", () => {
     decideQueue({ tags: ["force_workers:on"], hours: null, at: WORK }).reason,
     'forced on by queue tag "force_workers:on"',
   );
-  assert.equal(decideQueue({ force: "off", hours: null, at: WORK }).reason, 'forced off by runtime property "force: off"');
+  assert.equal(
+    decideQueue({ force: "off", hours: null, at: WORK }).reason,
+    'forced off by runtime property "force: off"',
+  );
 });
 
 Deno.test("parseForce() accepts on/off in any case and nothing else", () => {

@@ -1,7 +1,8 @@
 /**
  * `workers.get_runtime_properties` / `workers.set_runtime_properties` — enterprise-only upstream, implemented
  * here because the agent honours the `force` property (`on`/`off`) to override its uptime schedule. Properties
- * belong to a worker id (not to a registration) and may carry an expiry in seconds.
+ * belong to a worker id (not to a registration) and may carry an expiry in seconds; an empty value or
+ * `expiry: 0` removes one.
  *
  * @module
  */
@@ -36,7 +37,8 @@ function set(ctx: CallContext): Doc {
     if (expiry !== undefined && expiry !== null && (typeof expiry !== "number" || expiry < 0)) {
       throw errors.validation("invalid field type", { field: "runtime_properties.expiry", expected: "number" });
     }
-    if (prop.value === undefined || prop.value === null || prop.value === "") {
+    // An empty value, or an expiry of 0, removes the property.
+    if (prop.value === undefined || prop.value === null || prop.value === "" || expiry === 0) {
       ctx.db.store.run("DELETE FROM worker_properties WHERE worker = ? AND key = ?", worker, prop.key);
       removed.push(prop.key);
       continue;
