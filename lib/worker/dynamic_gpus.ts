@@ -158,7 +158,7 @@ export class DynamicGpus {
     }
   }
 
-  /** One line per listed GPU that `nvidia-smi` does not show (a typo in `--gpus`); silent without nvidia-smi. */
+  /** Whether `nvidia-smi` shows the GPUs of `--gpus` (a typo there is warned about); silent without nvidia-smi. */
   async checkDevices(gpu: GpuSource | null): Promise<void> {
     const readings = await gpu?.sample().catch(() => null);
     if (!readings) return;
@@ -166,6 +166,8 @@ export class DynamicGpus {
     const missing = this.#o.pool.gpus.filter((g) => /^\d+(:\d+)?$/.test(g) && !seen.has(g));
     if (missing.length > 0) {
       this.#o.say(`Warning: nvidia-smi does not list GPU(s) ${missing.join(",")} of --gpus (it lists ${seen.size})`);
+    } else {
+      this.#o.say(`nvidia-smi lists all ${this.#o.pool.gpus.length} GPUs of --gpus`);
     }
   }
 }

@@ -138,6 +138,7 @@ const BAD: [string, RegExp][] = [
   ["daemon --dynamic-gpus --gpus 0-3 --queue a=1.5", /whole number/],
   ["daemon --dynamic-gpus --gpus 0-3 --queue a=0.5", /need --docker/],
   ["daemon --dynamic-gpus --gpus 0-3,5 --queue a=1", /mixes ranges and lists/],
+  ["daemon --dynamic-gpus --gpus 0-1 --queue quad=4", /"quad" needs 4 GPUs but --gpus "0-1" lists 2/],
   ["daemon --uptime 17-20 MON --downtime 1-2 TUE", /--downtime/],
   ["daemon --uptime 25-26 MON", /invalid hour "25"/],
   ["daemon --uptime 17-20 FUNDAY", /invalid day "FUNDAY"/],
