@@ -288,7 +288,11 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
         drain: schedule.drainSignal,
         background: tasks && {
           tasks,
-          plan: (pick) => dynamic ? dynamic.plan(pick) : { workerId: `${workerId}:service:${pick.taskId}` },
+          plan: (pick) =>
+            dynamic ? dynamic.plan(pick) : {
+              workerId: `${workerId}:service:${pick.taskId}`,
+              env: { CLEARML_AGENT_SERVICE_TASK: "1" },
+            },
         },
         onFull: () => o.say(`Reached max number of services ${o.services?.max}, waiting for one to end`),
       });

@@ -53,7 +53,7 @@ export interface WorkerScheduleOptions {
   say: (line: string) => void;
   /** Only read: no drain trigger, no tag removal (`daemon --status`). */
   readOnly?: boolean;
-  /** Called when the worker becomes active or inactive (and once at the first evaluation). */
+  /** Called when the worker pauses (also at the first evaluation) or resumes. */
   onChange?: (state: ScheduleState) => void;
 }
 
@@ -179,9 +179,10 @@ export class WorkerSchedule {
     const state: ScheduleState = { active: Boolean(active), reason: (active ?? decisions[0])?.reason ?? "" };
     const previous = this.#state;
     this.#state = state;
-    if (!previous || previous.active !== state.active) {
+    // The first evaluation reports only a pause: an active worker is the normal case, nothing to say.
+    if (previous ? previous.active !== state.active : !state.active) {
       if (!state.active) this.#o.say(`Worker "${this.#o.workerId}" paused, pulling no task: ${state.reason}`);
-      else if (previous) this.#o.say(`Worker "${this.#o.workerId}" resumed pulling tasks: ${state.reason}`);
+      else this.#o.say(`Worker "${this.#o.workerId}" resumed pulling tasks: ${state.reason}`);
       this.#o.onChange?.(state);
     }
     return state;
