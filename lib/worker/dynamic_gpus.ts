@@ -141,9 +141,9 @@ export class DynamicGpus {
   /** Publish the free GPUs as runtime property `available_gpus` when they changed (where supported). */
   async publish(): Promise<void> {
     if (!this.#publish) return;
-    const value = availableGpusProperty(await this.#o.pool.free());
-    if (value === this.#published) return;
     try {
+      const value = availableGpusProperty(await this.#o.pool.free());
+      if (value === this.#published) return;
       // Retry policy: none — the next change publishes again.
       await setRuntimeProperties(this.#o.client, this.#o.workerId, [{ key: "available_gpus", value }], {
         retry: RETRY.none,

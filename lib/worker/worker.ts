@@ -128,6 +128,30 @@ async function runOne(o: WorkerLoopOptions, pick: Pick): Promise<void> {
   }
 }
 
+/** Launch a claimed task in the background; a task that cannot be launched is failed, not left in progress. */
+async function launch(
+  o: WorkerLoopOptions,
+  background: NonNullable<WorkerLoopOptions["background"]>,
+  pick: Pick,
+): Promise<void> {
+  let plan: LaunchPlan;
+  try {
+    plan = await background.plan(pick);
+  } catch (err) {
+    await pick.ticket?.release();
+    const message = err instanceof Error ? err.message : String(err);
+    o.say(`Error: cannot launch task '${pick.taskId}': ${message}`);
+    // Retry policy: status — the task was claimed; it must not stay in progress with nobody running it.
+    await tasks.failedTask(o.client, pick.taskId, {
+      force: true,
+      status_reason: "agent error",
+      status_message: `Cannot launch task: ${message}`,
+    }, { retry: RETRY.status, signal: o.signals.hardStop }).catch(() => {});
+    return;
+  }
+  background.tasks.launch(pick, plan);
+}
+
 /** Register, serve the queues until stopped, unregister. */
 export async function runWorker(o: WorkerLoopOptions): Promise<WorkerResult> {
   const queueIds = o.queues.map((q) => q.id);
@@ -153,7 +177,7 @@ export async function runWorker(o: WorkerLoopOptions): Promise<WorkerResult> {
           continue;
         }
         tasksRun++;
-        if (background) background.tasks.launch(pick, await background.plan(pick));
+        if (background) await launch(o, background, pick);
         else await runOne(o, pick);
       } catch (err) {
         if (o.signals.hardStop.aborted) break;
