@@ -294,7 +294,8 @@ async function writeBackRequirements(
   const pip = frozen.join("\n");
   const currentPip = Array.isArray(current.pip) ? current.pip.join("\n") : current.pip;
   if (currentPip === pip && current.org_pip !== undefined) return;
-  const requirements: Record<string, unknown> = { ...current, pip };
+  // As the reference: the frozen packages as a list of lines, the original text kept in `org_pip`.
+  const requirements: Record<string, unknown> = { ...current, pip: frozen };
   if (current.org_pip === undefined || current.org_pip === null) requirements.org_pip = sourceText ?? currentPip ?? "";
   await tasks.setRequirements(o.client, taskId, requirements, { signal: o.signal });
 }

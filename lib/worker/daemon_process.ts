@@ -11,7 +11,8 @@
  * - `--stop [ids]`: finds running daemons by their pid files and sends SIGTERM (graceful: the running task is
  *   stopped with reason `agent shutdown`, the worker unregistered); if one has not exited after the grace period
  *   plus 30 s, a second SIGTERM (immediate), then SIGKILL. `--stop --drain` sends SIGUSR1 instead: the daemon
- *   finishes its running task, takes no new one and exits.
+ *   finishes its running task, takes no new one and exits; the command returns once it has exited (the systemd
+ *   unit's `ExecStop` relies on that).
  * - Signals: the first SIGTERM/SIGINT → graceful stop; a second → immediate stop; SIGUSR1 → drain.
  *
  * @module
@@ -222,6 +223,10 @@ export async function stopDaemons(o: StopDaemonsOptions): Promise<number> {
     if (o.drain) {
       o.say(`Draining clearml-agent worker_id=${t.workerId} pid=${t.pid}: it exits after its running task`);
       send(t.pid, "SIGUSR1");
+      // No limit of our own: a drain lasts as long as the running task. The caller bounds it (systemd's
+      // TimeoutStopSec); returning earlier would let systemd's SIGTERM stop the task the drain was waiting for.
+      await waitGone(t.pid, Infinity);
+      o.say(`clearml-agent worker_id=${t.workerId} pid=${t.pid} has exited`);
       return;
     }
     o.say(`Terminating clearml-agent worker_id=${t.workerId} pid=${t.pid}`);

@@ -16,6 +16,8 @@ export interface UserEnv {
   dir: string;
   srv: TestServer;
   configFile: string;
+  /** Environment of agent processes (the configuration file, the tools folder). */
+  env: Record<string, string>;
   /** Our API client, logged in as the test admin. */
   api: ApiClient;
   /** Run `clearml-agent <args>` with the test configuration. */
@@ -48,6 +50,7 @@ export async function startUserEnv(): Promise<UserEnv> {
     dir,
     srv,
     configFile,
+    env,
     api: new ApiClient({ host: srv.url, accessKey: TEST_ACCESS_KEY, secretKey: TEST_SECRET_KEY }),
     cli: (args, options = {}) => runCli(args, { env, ...options }),
     async close() {

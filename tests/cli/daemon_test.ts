@@ -247,7 +247,7 @@ Deno.test("daemon retries an unreachable server with backoff and a clear line pe
   }
 });
 
-Deno.test("daemon --stop --drain lets the running task finish and takes no new one", async () => {
+Deno.test("daemon --stop --drain lets the running task finish, takes no new one, and returns once the daemon exited", async () => {
   const env = await startDaemonEnv();
   try {
     const q = await env.queue("drain");
@@ -259,8 +259,11 @@ Deno.test("daemon --stop --drain lets the running task finish and takes no new o
     await d.waitFor(/^working$/m);
     const res = await env.cli(["daemon", "--stop", "--drain"]);
     assert.equal(res.code, 0, res.out);
-    assert.equal((await d.status).code, 0);
+    // It returns only once the daemon has exited (systemd's ExecStop relies on it), its task completed.
+    assert.equal(alive(d.pid), false, res.out);
+    assert.match(res.out, new RegExp(`pid=${d.pid} has exited\n$`));
     assert.equal((await env.task(first)).status, "completed");
+    assert.equal((await d.status).code, 0);
     assert.equal((await env.task(second)).status, "queued");
   } finally {
     await env.close();

@@ -57,8 +57,9 @@ Deno.test("execute runs tasks end to end and fails bad input with one reason", a
       assert.equal(first.code, 0, first.stdout + first.stderr);
       assert.match(first.stdout, /tinypkg says hi 1\.16\.0/);
       assert.match(first.stdout, /Adding venv into cache/);
-      const task = await env.task(id) as { script: { requirements: { pip: string; org_pip: string } } };
-      assert.match(task.script.requirements.pip, /tinypkg==0\.1/);
+      const task = await env.task(id) as { script: { requirements: { pip: string[]; org_pip: string } } };
+      assert.ok(Array.isArray(task.script.requirements.pip), "frozen requirements are a list, as the reference");
+      assert.match(task.script.requirements.pip.join("\n"), /tinypkg==0\.1/);
       assert.equal(task.script.requirements.org_pip, pip);
       const second = await env.execute(["--id", id]);
       assert.equal(second.code, 0, second.stderr);

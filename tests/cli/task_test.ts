@@ -1,17 +1,19 @@
 /**
  * `clearml-agent task` end to end against the embedded server, with real git and Python: create from a local
- * checkout with an uncommitted change, enqueue, run it (`execute --id`, the command the daemon runs per task),
- * follow its log live; clone with an `Args` override and run the clone.
+ * checkout with an uncommitted change, enqueue, a daemon runs it while `task logs --follow` shows it live; clone
+ * with an `Args` override, enqueue the clone, and the daemon runs it with the new value.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createGitFixture } from "../helpers/git_repo.ts";
 import { startUserEnv } from "./_user_env.ts";
+import { type DaemonProcess, spawnDaemon } from "../helpers/daemon_env.ts";
 
 const SCRIPT = 'import sys\nprint("patched run", " ".join(sys.argv[1:]))\n';
 
 Deno.test("task create from a local checkout runs with its uncommitted change; clone --args reaches the program", async (t) => {
   const env = await startUserEnv();
+  let daemon: DaemonProcess | undefined;
   try {
     const fx = await createGitFixture(env.dir);
     await Deno.writeTextFile(join(fx.dir, "src", "app.py"), SCRIPT);
@@ -62,9 +64,7 @@ Deno.test("task create from a local checkout runs with its uncommitted change; c
 
     await t.step("logs --follow prints the run's output live and returns when the task completes", async () => {
       const follow = env.cli(["task", "logs", id, "--follow", "--poll-interval", "200"]);
-      // TODO(daemon): once the daemon is on main, start `daemon --queue default` here instead of execute.
-      const run = await env.cli(["execute", "--id", id]);
-      assert.equal(run.code, 0, run.stdout + run.stderr);
+      daemon = spawnDaemon(["daemon", "--queue", "default", "--foreground"], env.env);
       const logs = await follow;
       assert.equal(logs.code, 0, logs.stderr);
       const lines = logs.stdout.split("\n");
@@ -85,9 +85,9 @@ Deno.test("task create from a local checkout runs with its uncommitted change; c
       const enqueue = await env.cli(["task", "enqueue", cloneId, "--queue", "default"]);
       assert.equal(enqueue.code, 0, enqueue.stderr);
       assert.equal(enqueue.stdout, `Task ${cloneId} queued in "default"\n`);
-      const run = await env.cli(["execute", "--id", cloneId, "--require-queue"]);
-      assert.equal(run.code, 0, run.stderr);
-      assert.ok(run.stdout.split("\n").includes("patched run --lr=0.5 --epochs=2"), run.stdout);
+      const logs = await env.cli(["task", "logs", cloneId, "--follow", "--poll-interval", "200"]);
+      assert.equal(logs.code, 0, logs.stderr + daemon?.output());
+      assert.ok(logs.stdout.split("\n").includes("patched run --lr=0.5 --epochs=2"), logs.stdout);
       const show = await env.cli(["task", "show", cloneId]);
       assert.match(show.stdout, /^name: +Clone of local run$/m);
       assert.match(show.stdout, /^status: +completed/m);
@@ -120,6 +120,7 @@ Deno.test("task create from a local checkout runs with its uncommitted change; c
       assert.equal(sdkTask.status, "created");
     });
   } finally {
+    if (daemon) assert.equal(await daemon.stop(), 0, daemon.output());
     await env.close();
   }
 });

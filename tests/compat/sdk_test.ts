@@ -83,8 +83,11 @@ Deno.test(`SDK clone with overridden Args/lr, General/batch and requirements run
     assert.match(log, /DIFF applied/);
     assert.match(log, /TINYPKG 0\.1/);
     const done = (await env.client.ok("tasks.get_by_id", { task: clone })).task;
-    assert.match(done.script.requirements.pip, /^tinypkg==0\.1$/m);
-    assert.match(done.script.requirements.pip, /^clearml==2\.1\.12$/m);
+    // Frozen back as the reference writes it: a list of lines.
+    assert.ok(Array.isArray(done.script.requirements.pip), "frozen requirements are a list");
+    const frozen = done.script.requirements.pip.join("\n");
+    assert.match(frozen, /^tinypkg==0\.1$/m);
+    assert.match(frozen, /^clearml==2\.1\.12$/m);
   } finally {
     await env.close();
   }

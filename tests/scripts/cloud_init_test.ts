@@ -1,8 +1,8 @@
 /**
  * scripts/cloud-init.yaml: valid YAML in cloud-init's shape; its bootstrap script is valid shell that reads only the
  * settings its settings file defines, and runs the right steps in order against a fake release whose binary records
- * its calls. Running it with the real agent (a daemon taking a task from the embedded server) waits for `init` and
- * `daemon`.
+ * its calls. `cloud_init_e2e_test.ts` runs it with the real agent (a service daemon taking a task from the embedded
+ * server).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
