@@ -12,7 +12,7 @@ import {
 import { detachedArgv } from "../../lib/worker/daemon_process.ts";
 import { queueTable } from "../../lib/worker/daemon.ts";
 
-Deno.test("workerIdFor() builds ids as the reference: explicit, host:gpuX, host:cpu:N, host:N", () => {
+Deno.test("workerIdFor() builds ids as the reference: explicit, host:gpuX, host:cpu:N, host:N, host:dgpuG", () => {
   const table: [WorkerIdSpec, number, string][] = [
     [{ workerName: "box", workerId: "my-id" }, 3, "my-id"],
     [{ workerName: "box", visibleDevices: "0" }, 1, "box:gpu0"],
@@ -22,6 +22,8 @@ Deno.test("workerIdFor() builds ids as the reference: explicit, host:gpuX, host:
     [{ workerName: "box", visibleDevices: "none" }, 2, "box:cpu:2"],
     [{ workerName: "box", visibleDevices: "" }, 1, "box:1"],
     [{ workerName: "box" }, 0, "box:0"],
+    [{ workerName: "box", visibleDevices: "0,1,2,3", dynamicGpus: "0-3" }, 0, "box:dgpu0-3"],
+    [{ workerName: "box", visibleDevices: "0:0,0:1", dynamicGpus: "0:0,0:1" }, 0, "box:dgpu0.0,0.1"],
   ];
   for (const [spec, slot, want] of table) assert.equal(workerIdFor(spec, slot), want, JSON.stringify(spec));
 });
