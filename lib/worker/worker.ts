@@ -155,12 +155,20 @@ async function launch(
 /** Register, serve the queues until stopped, unregister. */
 export async function runWorker(o: WorkerLoopOptions): Promise<WorkerResult> {
   const queueIds = o.queues.map((q) => q.id);
-  // Retry policy: call (5 min) — the server answered the login moments ago.
-  await registerWorker(o.client, o.workerId, queueIds, {
-    retry: RETRY.call,
-    signal: o.signals.hardStop,
-    timeout: o.registerTimeoutSec,
-  });
+  // Retry policy: call (5 min) — the server answered the login moments ago. A stop while registering (the server
+  // went away meanwhile) ends the daemon: nothing was taken yet.
+  const registering = AbortSignal.any([o.signals.stop, o.signals.hardStop]);
+  try {
+    await registerWorker(o.client, o.workerId, queueIds, {
+      retry: RETRY.call,
+      signal: registering,
+      timeout: o.registerTimeoutSec,
+    });
+  } catch (err) {
+    if (!registering.aborted) throw err;
+    o.say(`Stopped before worker "${o.workerId}" could register`);
+    return { tasksRun: 0 };
+  }
   await o.onRegistered?.();
   o.reporter.start();
   const noMore = anySignal(o.signals.stop, o.signals.drain, ...(o.drain ? [o.drain] : []));
@@ -191,11 +199,22 @@ export async function runWorker(o: WorkerLoopOptions): Promise<WorkerResult> {
     }
   } finally {
     await o.reporter.stop();
-    const signal = o.signals.hardStop.aborted ? AbortSignal.timeout(5_000) : AbortSignal.timeout(60_000);
-    // Retry policy: call, bounded by 60 s (5 s after a second signal) — exiting matters more than a clean list.
-    await unregisterWorker(o.client, o.workerId, queueIds, { retry: RETRY.call, signal }).catch((err) =>
-      o.say(`Warning: could not unregister worker "${o.workerId}": ${(err as Error).message}`)
-    );
+    // Retry policy: call, bounded by 60 s, and by 5 s once a second signal came (also one that comes while
+    // retrying) — exiting matters more than a clean list.
+    const deadline = new AbortController();
+    const hurry = () => setTimeout(() => deadline.abort(), 5_000);
+    let hurryTimer = o.signals.hardStop.aborted ? hurry() : undefined;
+    const onHardStop = () => hurryTimer ??= hurry();
+    o.signals.hardStop.addEventListener("abort", onHardStop, { once: true });
+    const signal = AbortSignal.any([deadline.signal, AbortSignal.timeout(60_000)]);
+    try {
+      await unregisterWorker(o.client, o.workerId, queueIds, { retry: RETRY.call, signal }).catch((err) =>
+        o.say(`Warning: could not unregister worker "${o.workerId}": ${(err as Error).message}`)
+      );
+    } finally {
+      o.signals.hardStop.removeEventListener("abort", onHardStop);
+      clearTimeout(hurryTimer);
+    }
   }
   return { tasksRun };
 }

@@ -104,3 +104,35 @@ print("last", flush=True)
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("daemon whose server is gone exits soon after a second signal instead of retrying its unregister", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "clearml_outage_server_" });
+  const server: ServerProcess = await spawnServerProcess(dataDir);
+  const env = await startDaemonEnv({ url: server.url });
+  try {
+    await env.queue("gone");
+    const d = env.daemon(["--queue", "gone", "--foreground"]);
+    await d.waitFor(/Listening to queues/);
+    for (let i = 0; i < 100; i++) { // bounded: until the worker is registered
+      const { workers } = await env.client.call<{ workers: { id: string }[] }>("workers.get_all", {});
+      if (workers.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await server.stop("SIGTERM");
+    Deno.kill(d.pid, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    Deno.kill(d.pid, "SIGTERM");
+    // Bounded wait: before the fix the unregister kept retrying for its full 60 s.
+    const exited = await Promise.race([
+      d.status.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 30_000)),
+    ]);
+    if (!exited) Deno.kill(d.pid, "SIGKILL");
+    assert.ok(exited, `daemon still running 30 s after a second signal:\n${d.output()}`);
+    assert.equal((await d.status).code, 0, d.output());
+    assert.match(d.output(), /could not unregister worker|could register/);
+  } finally {
+    await env.close();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
