@@ -21,6 +21,7 @@ import {
 } from "../worker/daemon_process.ts";
 import { agentTempDir, type WorkerIdSpec } from "../worker/worker_identity.ts";
 import { shlexJoin, shlexSplit } from "../config/shlex.ts";
+import { dockerMode } from "./_docker_setup.ts";
 
 function scheduleStatus(options: DaemonOptions, uptime: string[], downtime: string[]): string[] {
   const up = options.uptime ?? uptime;
@@ -33,7 +34,6 @@ function scheduleStatus(options: DaemonOptions, uptime: string[], downtime: stri
 
 /** Run `daemon`; resolves to the exit code. */
 export async function runDaemonCommand(global: GlobalOptions, options: DaemonOptions): Promise<number> {
-  if (options.docker) throw new NotImplementedError("daemon --docker");
   if (options.servicesMode !== undefined) throw new NotImplementedError("daemon --services-mode");
   if (options.dynamicGpus) throw new NotImplementedError("daemon --dynamic-gpus");
   if (options.useOwnerToken) throw new NotImplementedError("daemon --use-owner-token");
@@ -70,6 +70,16 @@ export async function runDaemonCommand(global: GlobalOptions, options: DaemonOpt
   log.setSink((line) => out.say(line));
   const signals = installStopSignals(out.say);
   const tags = options.childReportTags ?? shlexSplit(Deno.env.get("CLEARML_WORKER_TAGS") ?? "");
+  const docker = options.docker
+    ? await dockerMode({
+      loaded,
+      expand: expander(),
+      docker: options.docker,
+      visibleDevices: gpus.visibleDevices,
+      standalone: options.standaloneMode,
+      say: out.say,
+    })
+    : undefined;
   try {
     return await runDaemon({
       client: apiClientFor(config, config.agent.worker_name),
@@ -97,6 +107,7 @@ export async function runDaemonCommand(global: GlobalOptions, options: DaemonOpt
       signals,
       say: out.say,
       write: out.write,
+      docker,
     });
   } finally {
     signals.dispose();
