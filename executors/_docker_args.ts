@@ -251,8 +251,8 @@ const FLAGS: FlagSpec[] = [
   { names: ["stop-signal"], value: true, apply: setConfig("StopSignal") },
   { names: ["gpus"], value: true, apply: (a, v) => void (a.gpus = v) },
   // The agent owns these: the container's name, life cycle, terminal and pulls.
-  ...["rm", "tty", "t", "interactive", "i", "detach", "d", "quiet", "q"].map((n) => ({
-    names: [n],
+  ...[["rm"], ["tty", "t"], ["interactive", "i"], ["detach", "d"], ["quiet", "q"]].map((names) => ({
+    names,
     value: false,
     apply: ignore,
   })),

@@ -16,7 +16,7 @@ import type { ExitStatus as ProcessExit } from "../lib/process/exit_status.ts";
 import type { CapturedResult, ExecCommand, Executor, ExitStatus, OutputSink } from "./executor.ts";
 import { SetupError } from "./executor.ts";
 import { type Engine, type EngineContainer, engineMessage, type NodeStream } from "./_engine.ts";
-import { ensureImage } from "./docker_image.ts";
+import { ensureImage, splitImageName } from "./docker_image.ts";
 
 /** How a container ended, from its state. */
 export interface ContainerEnd {
@@ -145,6 +145,20 @@ export class ContainerRun {
     const info = await this.#container.inspect();
     const s = info.State;
     return { exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error || undefined };
+  }
+
+  /**
+   * Commit the container's file system as image `name[:tag]` with `config` (the engine merges the container's own
+   * configuration under it); resolves to the image id. Throws `SetupError` with the engine's message.
+   */
+  async commit(name: string, config: Record<string, unknown>, comment = ""): Promise<string> {
+    const { repo, tag } = splitImageName(name);
+    try {
+      const res = await this.#container.commit({ _query: { container: this.id, repo, tag, comment }, _body: config });
+      return res.Id;
+    } catch (err) {
+      throw new SetupError("commit", `Cannot commit the container to "${name}": ${engineMessage(err)}`, { cause: err });
+    }
   }
 
   /** Remove the container (and its anonymous volumes), killing it if it still runs. Never throws. */

@@ -24,6 +24,13 @@ export function withTag(image: string): string {
   return tail.includes(":") || tail.includes("@") ? image : `${image}:latest`;
 }
 
+/** `name:tag` split (the tag defaults to `latest`). */
+export function splitImageName(image: string): { repo: string; tag: string } {
+  const slash = image.lastIndexOf("/");
+  const colon = image.lastIndexOf(":");
+  return colon > slash ? { repo: image.slice(0, colon), tag: image.slice(colon + 1) } : { repo: image, tag: "latest" };
+}
+
 /** Inspect an image; `null` when the engine does not have it. Other engine errors throw. */
 export async function inspectImage(engine: Engine, image: string): Promise<ImageInspect | null> {
   try {

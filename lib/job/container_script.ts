@@ -40,6 +40,8 @@ export interface EntryScriptOptions {
   sshCopy?: { from: string; to: string };
   /** File touched right before the agent starts. */
   startedMarker: string;
+  /** Lines that replace `exec` of the agent (`build --docker`). */
+  finalLines?: readonly string[];
 }
 
 function home(path: string): string {
@@ -85,6 +87,7 @@ export function entryScript(o: EntryScriptOptions): string {
   const extra = (o.extraScript ?? []).filter((l) => l.trim() !== "");
   if (extra.length > 0) lines.push("# agent.extra_docker_shell_script", ...extra);
   if (o.setupScript?.trim()) lines.push("# the task's setup_shell_script", o.setupScript.trimEnd());
-  lines.push(`: > ${shQuote(o.startedMarker)}`, `exec ${o.agentArgv.map(shQuote).join(" ")}`, "");
+  lines.push(`: > ${shQuote(o.startedMarker)}`);
+  lines.push(...(o.finalLines ?? [`exec ${o.agentArgv.map(shQuote).join(" ")}`]), "");
   return lines.join("\n");
 }

@@ -3,6 +3,7 @@
  * the docker arguments, make sure the image is here, write the run's files, and start a container that runs this
  * agent's `execute --disable-monitoring --id T` from the mounted binary (or sources). The result has the shape of a
  * host child, so `runner.ts` streams its output, watches for an abort and stops it exactly as it does a process.
+ * `build --docker` starts the same container with other closing lines (`ContainerJob.finalLines`).
  *
  * Secrets never reach the container's `Cmd` or `Config.Env` (what `docker inspect` shows): the configuration is a
  * 0600 file, every `-e` of the docker arguments goes through the env file (removed once the container started),
@@ -14,25 +15,21 @@
 import type { ApiClient } from "../api/client.ts";
 import * as tasks from "../api/tasks.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
-import { sanitizeDockerArgs } from "../config/mask.ts";
 import type { ConfigTree } from "../config/merge.ts";
-import { shlexSplit } from "../config/shlex.ts";
 import { registerSecret } from "../logs/redact.ts";
 import type { ExitStatus } from "../process/exit_status.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { ContainerRun } from "../../executors/docker.ts";
 import { runLabels } from "../../executors/docker_cleanup.ts";
 import { ensureImage } from "../../executors/docker_image.ts";
-import { type Engine, type EngineContainer, engineStatus } from "../../executors/_engine.ts";
-import { applyArgs, DockerArgsError, itemTokens, tokenize } from "../../executors/_docker_args.ts";
+import type { Engine, ImageInspect } from "../../executors/_engine.ts";
+import { itemTokens } from "../../executors/_docker_args.ts";
 import {
+  type ContainerSpecInput,
   createOptions,
-  expandEnvItems,
   type GpuAssignment,
   gpuPlan,
-  mergeArgs,
   runCommandLine,
-  screenTaskArgs,
   splitEnv,
 } from "../../executors/_docker_spec.ts";
 import type { ExitInfo } from "./final_status.ts";
@@ -48,7 +45,17 @@ import {
   writeRunFiles,
 } from "./container_files.ts";
 import { hostMountTranslation, stageSelf, taskMounts } from "./container_mounts.ts";
-import { type ContainerSelf, glibcLoader, muslLoader } from "./self_command_container.ts";
+import type { ContainerSelf } from "./self_command_container.ts";
+import {
+  checkGlibc,
+  containerName,
+  dockerArgs,
+  envFileEntries,
+  extraLabels,
+  innerArgs,
+  maskedLine,
+  PASSED_ENV,
+} from "./_container_parts.ts";
 
 /** Docker mode, as the daemon (or `execute --docker`) set it up once. */
 export interface DockerMode {
@@ -88,6 +95,20 @@ export interface TaskContainerOptions {
   /** The task log's info line. */
   say: (line: string) => void;
   signal?: AbortSignal;
+  /** Another job than running the task (`build --docker`). */
+  job?: ContainerJob;
+}
+
+/** What a container does instead of `execute` (`build --docker`). */
+export interface ContainerJob {
+  /** The entry script's closing lines, given the agent's command line inside the container. */
+  finalLines: (self: ContainerSelf) => string[];
+  /** Files added to the run folder (mounted at `/opt/clearml/run`). */
+  files?: Record<string, string>;
+  /** Variables added to the container's `Config.Env`. */
+  env?: Record<string, string>;
+  /** The first log line (instead of "Running Task ... inside docker"). */
+  title: (choice: ContainerChoice, args: string) => string;
 }
 
 /** A started task container. */
@@ -102,92 +123,14 @@ export interface TaskContainer {
   outcome(info: ExitInfo | null): Promise<{ oomKilled: boolean; setupFailure?: string }>;
   /** Remove the container and the run's files. Never throws. */
   dispose(): Promise<void>;
-}
-
-const SECRET_NAME = /SECRET|PASSW|TOKEN|KEY|CREDENTIAL|AUTH/i;
-const PASSED_ENV = [
-  "CLEARML_WORKER_TAGS",
-  "CLEARML_AGENT_SKIP_PIP_VENV_INSTALL",
-  "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL",
-];
-
-/** The glibc verdict per image id: `null` when the agent can run in it, else why not. */
-const glibcVerdicts = new Map<string, string | null>();
-
-async function checkGlibc(container: EngineContainer, image: string, imageId: string): Promise<void> {
-  let verdict = glibcVerdicts.get(imageId);
-  if (verdict === undefined) {
-    const has = (path: string) =>
-      container.infoArchive({ path }).then(() => true, (err) => {
-        if (engineStatus(err) === 404) return false;
-        throw err;
-      });
-    verdict = null;
-    if (!(await has(glibcLoader()))) {
-      verdict = (await has(muslLoader()))
-        ? `Docker image "${image}" is musl based (Alpine?): the agent needs a glibc image (Debian, Ubuntu...)`
-        : `Docker image "${image}" has no glibc loader "${glibcLoader()}": the agent needs a glibc image (Debian, Ubuntu...)`;
-    }
-    glibcVerdicts.set(imageId, verdict);
-  }
-  if (verdict) throw new SetupError("image", verdict);
-}
-
-function innerArgs(args: readonly string[], drop: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === drop) i++;
-    else if (!args[i].startsWith(`${drop}=`)) out.push(args[i]);
-  }
-  return out;
-}
-
-/** Read `--env-file` files (docker's format: `NAME=value`, `NAME` alone, `#` comments). */
-async function envFileEntries(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const path of paths) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (err) {
-      throw new DockerArgsError(`Cannot read docker --env-file "${path}": ${(err as Error).message}`);
-    }
-    out.push(...text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")));
-  }
-  return out;
-}
-
-function maskedLine(config: AgentConfig, tokens: string[], hostEnv: Record<string, string | undefined>): string {
-  const hide = config.agent.hide_docker_command_env_vars;
-  const extra = shlexSplit(hostEnv.CLEARML_AGENT_DOCKER_ARGS_HIDE_ENV ?? "");
-  if (!hide.enabled && extra.length === 0) return tokens.join(" ");
-  const names = tokens.filter((t) => /^[A-Za-z_]\w*=/.test(t)).map((t) => t.split("=")[0]).filter((n) =>
-    SECRET_NAME.test(n)
-  );
-  return sanitizeDockerArgs(tokens, [...(hide.extra_keys ?? []), ...extra, ...names]).join(" ");
-}
-
-/** Screened, merged and parsed docker arguments of the chosen container. */
-function dockerArgs(o: TaskContainerOptions, choice: ContainerChoice) {
-  const a = o.docker.config.agent;
-  const rules = {
-    allowlist: a.docker_args_filters ?? [],
-    forbidden: a.forbidden_docker_args ?? [],
-    extraPrecedesTask: a.docker_args_extra_precedes_task,
-    protectedSwitches: a.protected_docker_extra_args ?? [],
-  };
-  const admin = expandEnvItems(
-    tokenize((a.extra_docker_arguments ?? []).flatMap((x) => shlexSplit(x))),
-    o.docker.hostEnv,
-  );
-  let task = tokenize(choice.args);
-  if (!choice.isDefault) {
-    const screened = screenTaskArgs(task, rules);
-    for (const d of screened.dropped) o.say(`Warning: docker argument "${d}" of the task is not allowed: ignored`);
-    task = a.docker_allow_host_environ ? expandEnvItems(screened.kept, o.docker.hostEnv) : screened.kept;
-  } else task = expandEnvItems(task, o.docker.hostEnv);
-  const merged = mergeArgs(admin, task, rules);
-  return { merged, parsed: applyArgs(merged) };
+  /** The container itself (`build --docker` commits it). */
+  readonly run: ContainerRun;
+  /** The image it runs, as chosen and as the engine describes it. */
+  readonly choice: ContainerChoice;
+  readonly image: ImageInspect;
+  /** The container's `Config.Env` and labels as we set them. */
+  readonly spec: ContainerSpecInput;
+  readonly files: RunFiles;
 }
 
 /** Choose, prepare and start the task's container. Throws `SetupError` with a one-line reason. */
@@ -204,15 +147,17 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
   let env;
   try {
     choice = chooseContainer(task ?? { container: {} }, d.agent);
-    args = dockerArgs(o, choice);
+    args = dockerArgs({ config: d.config, hostEnv: d.hostEnv, say: o.say }, choice);
     env = splitEnv([...await envFileEntries(args.parsed.envFiles), ...args.parsed.env], d.hostEnv);
   } catch (err) {
     throw new SetupError("docker", (err as Error).message, { cause: err });
   }
   for (const value of Object.values(env.secret)) registerSecret(value);
+  const argLine = maskedLine(d.config, itemTokens(args.merged), d.hostEnv);
   o.say(
-    `Running Task ${o.taskId} inside ${choice.isDefault ? "default " : ""}docker: ${choice.image} arguments: ` +
-      `[${maskedLine(d.config, itemTokens(args.merged), d.hostEnv)}]`,
+    o.job?.title(choice, argLine) ??
+      `Running Task ${o.taskId} inside ${choice.isDefault ? "default " : ""}docker: ${choice.image} arguments: ` +
+        `[${argLine}]`,
   );
   if (args.parsed.gpus) o.say(`Warning: docker argument "--gpus ${args.parsed.gpus}" ignored: the agent assigns GPUs`);
   const image = await ensureImage(d.engine, choice.image, {
@@ -220,7 +165,7 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
     say: o.say,
     signal: o.signal,
   });
-  const gpu = gpuPlan(d.gpus, d.hostHasGpus);
+  const gpu = gpuPlan(o.job ? { kind: "unset" } : d.gpus, o.job ? false : d.hostHasGpus);
   if (gpu.note) o.say(gpu.note);
 
   let translation;
@@ -255,6 +200,9 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
   });
   // The entry script needs the ssh plan, the plan needs the files: write the script once the plan is known.
   const files = await writeRunFiles(runBase, o.taskId, { tree, secrets, entryScript: "" });
+  for (const [name, text] of Object.entries(o.job?.files ?? {})) {
+    await Deno.writeTextFile(`${files.runDir}/${name}`, text);
+  }
   try {
     const plan = await taskMounts({
       config: d.config,
@@ -270,6 +218,7 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
       `${files.runDir}/entry.sh`,
       entryScript({
         agentArgv,
+        finalLines: o.job?.finalLines(self),
         standalone: d.standalone,
         installOpencv: a.docker_install_opencv_libs,
         initScript: a.docker_init_bash_script,
@@ -301,9 +250,10 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
         CLEARML_DOCKER_IMAGE: choice.image,
         CLEARML_AGENT_EXIT_INFO: CONTAINER_PATHS.exitInfo,
         UV_LINK_MODE: "copy",
+        ...o.job?.env,
       },
       binds: plan.binds,
-      labels: { ...extraLabels(d.hostEnv), ...runLabels(o.workerId, o.taskId) },
+      labels: { ...extraLabels(d.hostEnv), ...runLabels(o.workerId, o.taskId, o.job ? "build" : "task") },
       gpu,
     };
     o.say(`Executing: ${maskedLine(d.config, runCommandLine(spec, itemTokens(args.merged)), d.hostEnv)}`);
@@ -312,58 +262,24 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
       beforeStart: (c) => checkGlibc(c, choice.image, image.Id),
       afterStart: () => dropEnvFile(files),
     });
-    const writeBack = choice.isDefault
+    const writeBack = choice.isDefault && !o.job
       ? tasks.editTask(o.client, o.taskId, {
         container: { image: choice.image, arguments: choice.args.join(" "), setup_shell_script: choice.setupScript },
       }).catch(() => {})
       : Promise.resolve();
-    return wrap(run, files, writeBack);
+    return wrap({ run, files, writeBack, choice, image, spec });
   } catch (err) {
     await removeRunFiles(files);
     throw err;
   }
 }
 
-function extraLabels(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const label of shlexSplit(env.CLEARML_AGENT_EXTRA_DOCKER_LABELS ?? "")) {
-    const at = label.indexOf("=");
-    out[at < 0 ? label : label.slice(0, at)] = at < 0 ? "" : label.slice(at + 1);
-  }
-  return out;
-}
-
-/** `agent.docker_container_name_format` with `{task_id}`, `{worker_id}` and `{rand_string[:.N]}`; else none. */
-export function containerName(
-  format: string | undefined,
-  o: { taskId: string; workerId: string },
-  say: (line: string) => void,
-): string | undefined {
-  if (!format) return undefined;
-  const safe = (s: string) => s.replace(/[^a-zA-Z0-9._-]/g, "-");
-  const rand = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => String.fromCharCode(97 + (b % 26))).join(
-    "",
-  );
-  let unknown = false;
-  const name = format.replace(/\{(\w+)(?::\.(\d+))?\}/g, (_m, field: string, len?: string) => {
-    const value = field === "task_id"
-      ? safe(o.taskId)
-      : field === "worker_id"
-      ? safe(o.workerId)
-      : field === "rand_string"
-      ? rand
-      : (unknown = true, "");
-    return len ? value.slice(0, Number(len)) : value;
-  });
-  if (unknown || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
-    say(`Warning: container name format "${format}" gives "${name}": not a valid name, the engine picks one`);
-    return undefined;
-  }
-  return name;
-}
-
-function wrap(run: ContainerRun, files: RunFiles, writeBack: Promise<unknown>): TaskContainer {
+function wrap(
+  parts: Pick<TaskContainer, "run" | "files" | "choice" | "image" | "spec"> & { writeBack: Promise<unknown> },
+): TaskContainer {
+  const { run, files, writeBack } = parts;
   return {
+    ...parts,
     output: run.output,
     status: run.status,
     get exited() {

@@ -181,8 +181,10 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
     }));
   o.say(`Python: ${base.executable} (${base.version})`);
   if (o.imageMode) {
-    o.say(`Image mode (${o.imageMode.reason}): running ${base.executable} as it is, no venv and no installs`);
-    return { venvDir: "", python: base.executable, base, cached: false };
+    // A given path is kept as it is: a venv's `bin/python` resolves to the base interpreter, but must run as itself.
+    const python = o.imageMode.python ?? base.executable;
+    o.say(`Image mode (${o.imageMode.reason}): running ${python} as it is, no venv and no installs`);
+    return { venvDir: "", python, base, cached: false };
   }
   const source = requirementSource(o);
   const set = source.text === undefined ? { lines: [], options: [], local: false } : parseSet(o, source.text);

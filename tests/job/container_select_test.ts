@@ -1,7 +1,7 @@
 /** Image and argument choice per task (agent-reference §8.1), and container names. */
 import assert from "node:assert/strict";
 import { chooseContainer, taskContainer } from "../../lib/job/container_select.ts";
-import { containerName } from "../../lib/job/container_task.ts";
+import { containerName } from "../../lib/job/_container_parts.ts";
 
 const AGENT = { cliArgs: [], defaultImage: "default/img:1", defaultArgs: "--ipc=host --shm-size 1g", force: false };
 
