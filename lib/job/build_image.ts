@@ -22,7 +22,7 @@
 
 import type { ApiClient } from "../api/client.ts";
 import { SetupError } from "../../executors/executor.ts";
-import { type ContainerChoice } from "./container_select.ts";
+import type { ContainerChoice } from "./container_select.ts";
 import { shQuote } from "./container_script.ts";
 import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
 import { agentStarted, CONTAINER_PATHS } from "./container_files.ts";
