@@ -9,7 +9,7 @@ import { serveGitHttp } from "../helpers/git_http_server.ts";
 import { makeTinyIndex, serveFolder } from "../helpers/execute_env.ts";
 import { TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../helpers/server.ts";
 import { requireEngine } from "../executors/_engine_env.ts";
-import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE } from "./_docker_env.ts";
+import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE, TEST_LABEL } from "./_docker_env.ts";
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command("git", { args, cwd, stdout: "piped", stderr: "piped" }).output();
@@ -201,6 +201,26 @@ Deno.test("a restarted daemon removes the container its killed predecessor left 
     assert.match(second.output(), new RegExp(`Removing container .* of a dead run of task ${id}`));
     const task = await env.waitTask(id, ended, 10_000);
     assert.deepEqual([task.status, task.status_reason], ["failed", "agent restarted"]);
+    assert.deepEqual(await env.leftovers(), []);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("execute --docker runs one task in a container under full monitoring", async () => {
+  const env = await startDockerEnv();
+  try {
+    const id = await env.createFull({
+      script: scriptTask(`import os\nprint("single", os.path.exists("/.dockerenv"))`),
+    });
+    const res = await env.cli(["execute", "--id", id, "--docker", TEST_IMAGE], {
+      CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL,
+      CLEARML_AGENT_DISABLE_SSH_MOUNT: "1",
+    });
+    assert.equal(res.code, 0, res.out);
+    const task = await env.task(id);
+    assert.equal(task.status, "completed", `${task.status_reason}\n${res.out}`);
+    assert.deepEqual(taskOutput(await env.logLines(id)).slice(0, 1), ["single True"]);
     assert.deepEqual(await env.leftovers(), []);
   } finally {
     await env.close();
