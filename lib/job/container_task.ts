@@ -13,6 +13,7 @@
  */
 
 import type { ApiClient } from "../api/client.ts";
+import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import type { ConfigTree } from "../config/merge.ts";
@@ -136,6 +137,7 @@ export interface TaskContainer {
 /** Choose, prepare and start the task's container. Throws `SetupError` with a one-line reason. */
 export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskContainer> {
   const d = o.docker;
+  // Retry policy: the client's default (call) — the task cannot start without its container fields.
   const task = await tasks.getTaskFields(o.client, o.taskId, ["container", "execution.docker_cmd"], {
     signal: o.signal,
   })
@@ -262,10 +264,11 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
       beforeStart: (c) => checkGlibc(c, choice.image, image.Id),
       afterStart: () => dropEnvFile(files),
     });
+    // Retry policy: none, 10 s — writing the used image back to the task (as the reference) is informational.
     const writeBack = choice.isDefault && !o.job
       ? tasks.editTask(o.client, o.taskId, {
         container: { image: choice.image, arguments: choice.args.join(" "), setup_shell_script: choice.setupScript },
-      }).catch(() => {})
+      }, { retry: RETRY.none, timeoutMs: 10_000 }).catch(() => {})
       : Promise.resolve();
     return wrap({ run, files, writeBack, choice, image, spec });
   } catch (err) {
