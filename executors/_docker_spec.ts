@@ -84,10 +84,16 @@ export interface GpuPlan {
 /**
  * GPUs for the container: the assigned devices as an engine device request when this host has NVIDIA GPUs (the
  * container then sees only those, renumbered from 0, so `CUDA_VISIBLE_DEVICES` is not set); on a host without
- * GPUs only the variables (nothing to request, and never `all`); `none` with `--cpu-only`.
+ * GPUs only the variables (nothing to request, and never `all`); `none` with `--cpu-only`. With `skipRequest`
+ * (`CLEARML_DOCKER_SKIP_GPUS_FLAG`, an NVIDIA default runtime) nothing is requested and `NVIDIA_VISIBLE_DEVICES`
+ * alone selects the devices.
  */
-export function gpuPlan(assignment: GpuAssignment, hostHasGpus: boolean): GpuPlan {
+export function gpuPlan(assignment: GpuAssignment, hostHasGpus: boolean, skipRequest = false): GpuPlan {
   const order = { CUDA_DEVICE_ORDER: "PCI_BUS_ID" };
+  if (skipRequest && hostHasGpus && assignment.kind !== "none") {
+    const value = assignment.kind === "list" ? assignment.ids.join(",") : "all";
+    return { deviceRequests: [], env: { NVIDIA_VISIBLE_DEVICES: value, ...order } };
+  }
   switch (assignment.kind) {
     case "none":
       return { deviceRequests: [], env: { NVIDIA_VISIBLE_DEVICES: "none", CUDA_VISIBLE_DEVICES: "none", ...order } };

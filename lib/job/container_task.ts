@@ -54,6 +54,7 @@ import {
   envFileEntries,
   extraLabels,
   innerArgs,
+  looksSecret,
   maskedLine,
   PASSED_ENV,
 } from "./_container_parts.ts";
@@ -154,7 +155,8 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
   } catch (err) {
     throw new SetupError("docker", (err as Error).message, { cause: err });
   }
-  for (const value of Object.values(env.secret)) registerSecret(value);
+  const hidden = d.config.agent.hide_docker_command_env_vars.extra_keys ?? [];
+  for (const [name, value] of Object.entries(env.secret)) if (looksSecret(name, hidden)) registerSecret(value);
   const argLine = maskedLine(d.config, itemTokens(args.merged), d.hostEnv);
   o.say(
     o.job?.title(choice, argLine) ??
@@ -167,7 +169,10 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
     say: o.say,
     signal: o.signal,
   });
-  const gpu = gpuPlan(o.job ? { kind: "unset" } : d.gpus, o.job ? false : d.hostHasGpus);
+  const skipFlag = /^(1|true|yes|y|on)$/i.test(
+    d.hostEnv.CLEARML_DOCKER_SKIP_GPUS_FLAG ?? d.hostEnv.TRAINS_DOCKER_SKIP_GPUS_FLAG ?? "",
+  );
+  const gpu = gpuPlan(o.job ? { kind: "unset" } : d.gpus, o.job ? false : d.hostHasGpus, skipFlag);
   if (gpu.note) o.say(gpu.note);
 
   let translation;

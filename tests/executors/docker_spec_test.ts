@@ -112,6 +112,13 @@ Deno.test("gpuPlan() requests only the assigned devices, none with --cpu-only, n
     assert.deepEqual(plan.deviceRequests, requests, JSON.stringify(assignment) + gpus);
     assert.deepEqual(plan.env, env, JSON.stringify(assignment) + gpus);
   }
+  // CLEARML_DOCKER_SKIP_GPUS_FLAG: the variable alone selects the devices.
+  assert.deepEqual(gpuPlan({ kind: "list", ids: ["2"] }, true, true), {
+    deviceRequests: [],
+    env: { NVIDIA_VISIBLE_DEVICES: "2", CUDA_DEVICE_ORDER: "PCI_BUS_ID" },
+  });
+  assert.deepEqual(gpuPlan({ kind: "unset" }, true, true).env.NVIDIA_VISIBLE_DEVICES, "all");
+  assert.deepEqual(gpuPlan({ kind: "none" }, true, true).env.NVIDIA_VISIBLE_DEVICES, "none");
 });
 
 Deno.test("splitEnv() keeps NVIDIA_* in the container config and sends every other -e to the env file", () => {
