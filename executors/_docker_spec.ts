@@ -73,6 +73,15 @@ export function expandEnvItems(items: readonly ArgItem[], env: Record<string, st
 /** The GPUs a task gets. */
 export type GpuAssignment = { kind: "unset" } | { kind: "none" } | { kind: "all" } | { kind: "list"; ids: string[] };
 
+/** The GPU assignment of an `NVIDIA_VISIBLE_DEVICES` value (`none`, `all`, `0,1`, MIG `0:1`/`0.1`; unset). */
+export function gpuAssignment(visibleDevices: string | undefined): GpuAssignment {
+  if (visibleDevices === undefined || visibleDevices.trim() === "") return { kind: "unset" };
+  const v = visibleDevices.trim().toLowerCase();
+  if (v === "none" || v === "void") return { kind: "none" };
+  if (v === "all") return { kind: "all" };
+  return { kind: "list", ids: visibleDevices.split(",").map((s) => s.trim().replaceAll(".", ":")).filter(Boolean) };
+}
+
 /** Device requests and variables for a GPU assignment. */
 export interface GpuPlan {
   deviceRequests: Record<string, unknown>[];

@@ -11,7 +11,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { DockerMode } from "../job/container_task.ts";
 import { containerSelf } from "../job/self_command_container.ts";
 import { engineAddress, engineMessage, openEngine } from "../../executors/_engine.ts";
-import type { GpuAssignment } from "../../executors/_docker_spec.ts";
+import { gpuAssignment } from "../../executors/_docker_spec.ts";
 import type { DockerOption } from "./args_types.ts";
 
 /** True when this host has NVIDIA GPUs (the driver's control device, or `nvidia-smi` on PATH). */
@@ -26,15 +26,6 @@ export function hostHasNvidiaGpus(env: Record<string, string | undefined> = Deno
   };
   if (exists("/dev/nvidiactl")) return true;
   return (env.PATH ?? "").split(":").some((dir) => dir && exists(join(dir, "nvidia-smi")));
-}
-
-/** The GPU assignment of a worker from its `NVIDIA_VISIBLE_DEVICES` value (`gpuSelection().visibleDevices`). */
-export function gpuAssignment(visibleDevices: string | undefined): GpuAssignment {
-  if (visibleDevices === undefined || visibleDevices === "") return { kind: "unset" };
-  const v = visibleDevices.trim().toLowerCase();
-  if (v === "none" || v === "void") return { kind: "none" };
-  if (v === "all") return { kind: "all" };
-  return { kind: "list", ids: visibleDevices.split(",").map((s) => s.trim().replaceAll(".", ":")).filter(Boolean) };
 }
 
 /** Options of `dockerMode`. */

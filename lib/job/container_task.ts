@@ -29,6 +29,7 @@ import {
   type ContainerSpecInput,
   createOptions,
   type GpuAssignment,
+  gpuAssignment,
   gpuPlan,
   runCommandLine,
   splitEnv,
@@ -172,7 +173,9 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
   const skipFlag = /^(1|true|yes|y|on)$/i.test(
     d.hostEnv.CLEARML_DOCKER_SKIP_GPUS_FLAG ?? d.hostEnv.TRAINS_DOCKER_SKIP_GPUS_FLAG ?? "",
   );
-  const gpu = gpuPlan(o.job ? { kind: "unset" } : d.gpus, o.job ? false : d.hostHasGpus, skipFlag);
+  // The daemon's variables for this run win (a GPU pool may hand each task its own devices).
+  const assigned = o.env.NVIDIA_VISIBLE_DEVICES !== undefined ? gpuAssignment(o.env.NVIDIA_VISIBLE_DEVICES) : d.gpus;
+  const gpu = gpuPlan(o.job ? { kind: "unset" } : assigned, o.job ? false : d.hostHasGpus, skipFlag);
   if (gpu.note) o.say(gpu.note);
 
   let translation;

@@ -6,6 +6,7 @@ import {
   createOptions,
   envFileText,
   expandEnvItems,
+  gpuAssignment,
   gpuPlan,
   mergeArgs,
   runCommandLine,
@@ -112,6 +113,18 @@ Deno.test("gpuPlan() requests only the assigned devices, none with --cpu-only, n
     assert.deepEqual(plan.deviceRequests, requests, JSON.stringify(assignment) + gpus);
     assert.deepEqual(plan.env, env, JSON.stringify(assignment) + gpus);
   }
+  assert.deepEqual(
+    [undefined, "", "none", "void", "ALL", "0,2", "0.1,1:2"].map(gpuAssignment),
+    [
+      { kind: "unset" },
+      { kind: "unset" },
+      { kind: "none" },
+      { kind: "none" },
+      { kind: "all" },
+      { kind: "list", ids: ["0", "2"] },
+      { kind: "list", ids: ["0:1", "1:2"] },
+    ],
+  );
   // CLEARML_DOCKER_SKIP_GPUS_FLAG: the variable alone selects the devices.
   assert.deepEqual(gpuPlan({ kind: "list", ids: ["2"] }, true, true), {
     deviceRequests: [],
