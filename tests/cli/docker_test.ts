@@ -226,3 +226,19 @@ Deno.test("execute --docker runs one task in a container under full monitoring",
     await env.close();
   }
 });
+
+Deno.test("a daemon stopped with SIGTERM stops its running container: task stopped (agent shutdown), no container left", async () => {
+  const env = await startDockerEnv({ abort_grace_s: 1 });
+  try {
+    const id = await env.createFull({ script: scriptTask(`import time\nprint("busy", flush=True)\ntime.sleep(600)`) });
+    await env.enqueue(id, await env.queue("docker_shutdown"));
+    const d = env.dockerDaemon("docker_shutdown");
+    await d.waitFor(/^busy$/m, 120_000);
+    assert.equal(await d.stop("SIGTERM"), 0);
+    const task = await env.task(id);
+    assert.deepEqual([task.status, task.status_reason], ["stopped", "agent shutdown"]);
+    assert.deepEqual(await env.leftovers(), []);
+  } finally {
+    await env.close();
+  }
+});
