@@ -25,7 +25,8 @@ function pct(values: number[], p: number): number {
 
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 
-async function pickUp(docker: boolean, url: string): Promise<{ printed: number[]; onServer: number[] }> {
+/** A daemon environment with every cache in a private folder. */
+async function benchEnv(url: string) {
   const caches = await Deno.makeTempDir({ prefix: "bench_docker_caches_" });
   const env = await startDaemonEnv({
     url,
@@ -35,16 +36,28 @@ async function pickUp(docker: boolean, url: string): Promise<{ printed: number[]
       docker_pip_cache: `${caches}/pip`,
       docker_uv_cache: `${caches}/uv`,
       docker_apt_cache: `${caches}/apt`,
+      pip_download_cache: { path: `${caches}/pip-download` },
       abort_grace_s: 1,
       queue_long_poll_s: 5,
     },
   });
+  const agentEnv = {
+    CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL,
+    CLEARML_AGENT_DISABLE_SSH_MOUNT: "1",
+    CLEARML_AGENT__SDK__STORAGE__CACHE__DEFAULT_BASE_DIR: JSON.stringify(`${caches}/sdk`),
+  };
+  const close = async () => {
+    await env.close();
+    await Deno.remove(caches, { recursive: true }).catch(() => {});
+  };
+  return { env, agentEnv, close };
+}
+
+async function pickUp(docker: boolean, url: string): Promise<{ printed: number[]; onServer: number[] }> {
+  const { env, agentEnv, close } = await benchEnv(url);
   const name = docker ? "bench_docker" : "bench_venv";
   const q = await env.queue(name);
-  const d = env.daemon(
-    ["--queue", name, "--foreground", ...(docker ? ["--docker", TEST_IMAGE] : [])],
-    { CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL, CLEARML_AGENT_DISABLE_SSH_MOUNT: "1" },
-  );
+  const d = env.daemon(["--queue", name, "--foreground", ...(docker ? ["--docker", TEST_IMAGE] : [])], agentEnv);
   try {
     await d.waitFor(/Listening to queues/);
     const warm = await env.createTask(`print("warm up")`);
@@ -66,22 +79,15 @@ async function pickUp(docker: boolean, url: string): Promise<{ printed: number[]
     return { printed, onServer };
   } finally {
     await d.stop();
-    await env.close();
-    await Deno.remove(caches, { recursive: true }).catch(() => {});
+    await close();
   }
 }
 
 async function aborts(url: string): Promise<number[]> {
-  const env = await startDaemonEnv({
-    url,
-    agent: { extra_docker_arguments: ["--network=host"], docker_install_opencv_libs: false, abort_grace_s: 1 },
-  });
+  const { env, agentEnv, close } = await benchEnv(url);
   const engine = await requireEngine();
   const q = await env.queue("bench_docker_abort");
-  const d = env.daemon(["--queue", "bench_docker_abort", "--foreground", "--docker", TEST_IMAGE], {
-    CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL,
-    CLEARML_AGENT_DISABLE_SSH_MOUNT: "1",
-  });
+  const d = env.daemon(["--queue", "bench_docker_abort", "--foreground", "--docker", TEST_IMAGE], agentEnv);
   const out: number[] = [];
   try {
     for (let i = 0; i < 5; i++) {
@@ -105,7 +111,7 @@ time.sleep(600)
     return out;
   } finally {
     await d.stop();
-    await env.close();
+    await close();
   }
 }
 

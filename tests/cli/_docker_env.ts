@@ -15,6 +15,8 @@ export { TEST_IMAGE, TEST_LABEL };
 
 /** A docker-mode environment. */
 export interface DockerDaemonEnv extends DaemonEnv {
+  /** Variables for agent processes in docker mode (labels, no ~/.ssh, the SDK cache in the private folder). */
+  dockerEnv: Record<string, string>;
   /** Start `daemon --queue Q --foreground --docker [IMAGE]` (plus `extra` arguments). */
   dockerDaemon(queue: string, extra?: string[], env?: Record<string, string>): DaemonProcess;
   /** Create a task with any fields; resolves to its id. */
@@ -40,11 +42,16 @@ export async function startDockerEnv(agent: Record<string, unknown> = {}): Promi
     },
   });
   const close = env.close.bind(env);
+  const dockerEnv = {
+    CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL,
+    CLEARML_AGENT_DISABLE_SSH_MOUNT: "1",
+    CLEARML_AGENT__SDK__STORAGE__CACHE__DEFAULT_BASE_DIR: JSON.stringify(join(caches, "sdk")),
+  };
   return Object.assign(env, {
+    dockerEnv,
     dockerDaemon(queue: string, extra: string[] = [], extraEnv: Record<string, string> = {}) {
       return env.daemon(["--queue", queue, "--foreground", "--docker", TEST_IMAGE, ...extra], {
-        CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL,
-        CLEARML_AGENT_DISABLE_SSH_MOUNT: "1",
+        ...dockerEnv,
         ...extraEnv,
       });
     },

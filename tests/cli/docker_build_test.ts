@@ -42,7 +42,7 @@ Deno.test("build --docker makes a base image with the task's environment, and wi
   const index = serveFolder(join(env.dir, "index"));
   const tag = `${Deno.pid}-${crypto.randomUUID().slice(0, 6)}`;
   const images = [`clearml-agent-test/build-base:${tag}`, `clearml-agent-test/build-reuse:${tag}`];
-  const buildEnv = { CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL, CLEARML_AGENT_DISABLE_SSH_MOUNT: "1" };
+  const buildEnv = env.dockerEnv;
   try {
     const id = await env.createFull({
       script: scriptTask(

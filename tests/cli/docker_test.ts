@@ -9,7 +9,7 @@ import { serveGitHttp } from "../helpers/git_http_server.ts";
 import { makeTinyIndex, serveFolder } from "../helpers/execute_env.ts";
 import { TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../helpers/server.ts";
 import { requireEngine } from "../executors/_engine_env.ts";
-import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE, TEST_LABEL } from "./_docker_env.ts";
+import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE } from "./_docker_env.ts";
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command("git", { args, cwd, stdout: "piped", stderr: "piped" }).output();
@@ -213,10 +213,7 @@ Deno.test("execute --docker runs one task in a container under full monitoring",
     const id = await env.createFull({
       script: scriptTask(`import os\nprint("single", os.path.exists("/.dockerenv"))`),
     });
-    const res = await env.cli(["execute", "--id", id, "--docker", TEST_IMAGE], {
-      CLEARML_AGENT_EXTRA_DOCKER_LABELS: TEST_LABEL,
-      CLEARML_AGENT_DISABLE_SSH_MOUNT: "1",
-    });
+    const res = await env.cli(["execute", "--id", id, "--docker", TEST_IMAGE], env.dockerEnv);
     assert.equal(res.code, 0, res.out);
     const task = await env.task(id);
     assert.equal(task.status, "completed", `${task.status_reason}\n${res.out}`);
