@@ -1,20 +1,26 @@
 /**
  * `clearml-agent build --id T [--target DIR]`: the task's environment (code and venv) built into a folder
  * without running the task (`lib/job/build_env.ts`); then the reference's summary: the frozen packages, the
- * venv, the code and the entry point. Without `--target` the folder is `<agent.venvs_dir>/task_<id>`.
- * `--docker` (an image that runs the task) waits for docker mode: `not implemented yet: build --docker`.
+ * venv, the code and the entry point. Without `--target` the folder is `<agent.venvs_dir>/task_<id>`. Under
+ * `CLEARML_AGENT_BUILD_INFO` (set by `build --docker` for the build inside the container) the result is also
+ * written to that file as JSON.
+ *
+ * `build --docker [IMAGE [ARGS...]] [--target NAME] [--entry-point reuse_task|clone_task] [--force-docker]`: the
+ * same build inside a container of the task's image, committed as image NAME (default `task_id_<id>`;
+ * `lib/job/build_image.ts`).
  *
  * @module
  */
 
 import { join, resolve } from "node:path";
 import type { BuildOptions, GlobalOptions } from "./args_types.ts";
-import { NotImplementedError } from "./errors.ts";
 import { openSession } from "./_api_session.ts";
+import { dockerMode } from "./_docker_setup.ts";
 import { note, printOut } from "./_print.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
 import { buildTaskEnv, checkTarget } from "../job/build_env.ts";
+import { buildTaskImage } from "../job/build_image.ts";
 import { resolveTaskId } from "../task/resolve.ts";
 
 function expander(home: string): (path: string) => string {
@@ -26,7 +32,7 @@ function expander(home: string): (path: string) => string {
 
 /** Run `build`; resolves to the exit code. */
 export async function runBuildCommand(global: GlobalOptions, options: BuildOptions): Promise<number> {
-  if (options.docker) throw new NotImplementedError("build --docker");
+  if (options.docker) return await buildDocker(global, options);
   const { config, client } = openSession(global);
   const home = Deno.env.get("HOME") ?? "/root";
   const expand = expander(home);
@@ -54,6 +60,11 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
       signal: controller.signal,
     });
     const entry = built.entryPoint.startsWith("-") ? built.entryPoint : join(built.cwd, built.entryPoint);
+    const infoFile = Deno.env.get("CLEARML_AGENT_BUILD_INFO");
+    if (infoFile) {
+      const { python, venvDir, codeRoot, cwd, entryPoint } = built;
+      await Deno.writeTextFile(infoFile, JSON.stringify({ python, venvDir, codeRoot, cwd, entryPoint }) + "\n");
+    }
     await printOut(
       [
         `Restoring running environment of task id [${taskId}]:`,
@@ -65,6 +76,50 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
         "",
       ].join("\n"),
     );
+    return 0;
+  } catch (err) {
+    if (err instanceof SetupError) throw new Error(`Cannot build task "${taskId}": ${err.message}`);
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+/** `build --docker`: the environment built in a container, committed as an image. */
+async function buildDocker(global: GlobalOptions, options: BuildOptions): Promise<number> {
+  const { loaded, config, client } = openSession(global);
+  const home = Deno.env.get("HOME") ?? "/root";
+  const taskId = await resolveTaskId(client, options.id);
+  const target = options.target ?? `task_id_${taskId}`;
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    const docker = await dockerMode({
+      loaded,
+      expand: expander(home),
+      docker: options.docker!,
+      visibleDevices: "none",
+      standalone: false,
+      forceDocker: options.forceDocker,
+      say: note,
+    });
+    const built = await buildTaskImage({
+      docker,
+      client,
+      taskId,
+      workerId: config.agent.worker_id || config.agent.worker_name,
+      target,
+      entryPoint: options.entryPoint,
+      pythonVersion: options.pythonVersion,
+      debug: global.debug,
+      say: note,
+      write: (chunk) => void Deno.stderr.writeSync(chunk),
+      signal: controller.signal,
+    });
+    await printOut(`${built.image} ${built.id}\n`);
     return 0;
   } catch (err) {
     if (err instanceof SetupError) throw new Error(`Cannot build task "${taskId}": ${err.message}`);

@@ -29,6 +29,7 @@ import { agentTempDir, listInstances, stopTargets, workerIdFor, type WorkerIdSpe
 import { shlexJoin, shlexSplit } from "../config/shlex.ts";
 import { ScheduleConfigError, type WorkingHours, workingHours } from "../worker/schedule.ts";
 import { scheduleStatus } from "../worker/schedule_status.ts";
+import { dockerMode } from "./_docker_setup.ts";
 
 function hoursOf(options: DaemonOptions, config: { uptime?: string[]; downtime?: string[] }): WorkingHours | null {
   try {
@@ -53,7 +54,6 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
   const options = cliOptions.servicesMode !== undefined
     ? { ...cliOptions, cpuOnly: true, gpus: undefined }
     : cliOptions;
-  if (options.docker) throw new NotImplementedError("daemon --docker");
   if (options.useOwnerToken) throw new NotImplementedError("daemon --use-owner-token");
   const loaded = loadAgentConfig(global.configFile);
   const config = loaded.typed;
@@ -98,6 +98,16 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
   log.setSink((line) => out.say(line));
   const signals = installStopSignals(out.say);
   const tags = options.childReportTags ?? shlexSplit(Deno.env.get("CLEARML_WORKER_TAGS") ?? "");
+  const docker = options.docker
+    ? await dockerMode({
+      loaded,
+      expand: expander(),
+      docker: options.docker,
+      visibleDevices: gpus.visibleDevices,
+      standalone: options.standaloneMode,
+      say: out.say,
+    })
+    : undefined;
   try {
     return await runDaemon({
       client: apiClientFor(config, config.agent.worker_name),
@@ -130,6 +140,7 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
         : undefined,
       dynamicGpus: dynamic ? { gpus: dynamicGpuIds(options), sizes: dynamic } : undefined,
       hours,
+      docker,
     });
   } finally {
     signals.dispose();

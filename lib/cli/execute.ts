@@ -2,7 +2,11 @@
  * `clearml-agent execute --id TASK`: run one task in this process (venv mode) — the command the daemon runs per
  * task with `--disable-monitoring`. Output goes to stdout/stderr; without `--disable-monitoring` it is also sent
  * to the server (through the task's on-disk log spool) and the final status is set. The exit code is the task's
- * (1 with one error line when the task could not run). `--full-monitoring` runs the task as a one-task daemon.
+ * (1 with one error line when the task could not run). `--full-monitoring` runs the task as a one-task daemon;
+ * `--docker [IMAGE [ARGS...]]` does the same with the run in a container (docker mode, `lib/job/container_task.ts`).
+ * `--standalone-mode` and `CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL` / `CLEARML_AGENT_SKIP_PIP_VENV_INSTALL` /
+ * `agent.package_manager.type: none` run the task on an interpreter as it is (image mode: no venv, no installs);
+ * `CLEARML_AGENT_FORCE_CODE_DIR` names a folder that already holds the code (no clone).
  *
  * Under a daemon (`CLEARML_AGENT_EXIT_INFO` set) the run's end — the task's exit code, the signal that killed it,
  * or the setup failure — is written to that file for the daemon's final status.
@@ -12,10 +16,11 @@
 
 import { join } from "node:path";
 import type { ExecuteOptions, GlobalOptions } from "./args_types.ts";
-import { formatError, NotImplementedError } from "./errors.ts";
+import { formatError } from "./errors.ts";
+import { dockerMode } from "./_docker_setup.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
 import type { ApiClient } from "../api/client.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
+import type { LoadedConfig } from "../config/load.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { findTasksByName } from "../api/tasks.ts";
@@ -24,6 +29,7 @@ import { normalizeCudaVersion } from "../stats/cuda_version.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
 import { type ExecuteResult, executeTask } from "../job/execute.ts";
+import { imageModeOf } from "../job/python_env.ts";
 import { EXIT_INFO_ENV, writeExitInfo } from "../job/final_status.ts";
 import { TaskLog } from "../job/task_log.ts";
 import { runOneTask } from "../worker/one_task.ts";
@@ -52,15 +58,13 @@ async function cudaVersion(configured: string | undefined, cpuOnly: boolean): Pr
 
 /** Run `execute`; resolves to the exit code. */
 export async function runExecuteCommand(global: GlobalOptions, options: ExecuteOptions): Promise<number> {
-  if (options.docker) throw new NotImplementedError("execute --docker");
-  if (options.standaloneMode) throw new NotImplementedError("execute --standalone-mode");
   const loaded = loadAgentConfig(global.configFile);
   const config = loaded.typed;
   const expand = expander();
   const home = Deno.env.get("HOME") ?? "/root";
   const workerId = config.agent.worker_id || Deno.env.get("CLEARML_WORKER_ID") || config.agent.worker_name;
   const client = apiClientFor(config, workerId);
-  if (options.fullMonitoring) return await fullMonitoring(global, options, client, config);
+  if (options.fullMonitoring || options.docker) return await fullMonitoring(global, options, client, loaded);
   const exitInfo = Deno.env.get(EXIT_INFO_ENV) || undefined;
   Deno.env.delete(EXIT_INFO_ENV); // for this run only: not for the task's processes
   let taskId = options.id;
@@ -105,6 +109,9 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       reportSetupFailure: exitInfo === undefined,
       claimed: exitInfo !== undefined,
       signal: controller.signal,
+      imageMode: imageModeOf(config, Deno.env.toObject(), options.standaloneMode),
+      forceCodeDir: Deno.env.get("CLEARML_AGENT_FORCE_CODE_DIR") || undefined,
+      containerImage: inContainer() ? Deno.env.get("CLEARML_DOCKER_IMAGE") || undefined : undefined,
     });
     if (exitInfo) {
       await writeExitInfo(exitInfo, {
@@ -134,14 +141,36 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   }
 }
 
+/** True inside a Docker container (the engine creates `/.dockerenv`). */
+function inContainer(): boolean {
+  try {
+    Deno.statSync("/.dockerenv");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `--full-monitoring`, and `--docker` (the same, with the run in a container). */
 async function fullMonitoring(
   global: GlobalOptions,
   options: ExecuteOptions,
   client: ApiClient,
-  config: AgentConfig,
+  loaded: LoadedConfig,
 ): Promise<number> {
+  const config = loaded.typed;
   const gpus = gpuSelection(options);
   const say = (line: string) => console.log(line);
+  const docker = options.docker
+    ? await dockerMode({
+      loaded,
+      expand: expander(),
+      docker: options.docker,
+      visibleDevices: gpus.visibleDevices,
+      standalone: options.standaloneMode,
+      say,
+    })
+    : undefined;
   const signals = installStopSignals(say);
   // A slot id is generated unless CLEARML_WORKER_ID names the worker (reference §6.3).
   const explicit = Deno.env.get("CLEARML_WORKER_ID") || undefined;
@@ -163,6 +192,7 @@ async function fullMonitoring(
       childEnv: gpus.env,
       signals,
       say,
+      docker,
     });
   } finally {
     signals.dispose();

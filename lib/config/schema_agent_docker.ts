@@ -38,6 +38,7 @@ export const AGENT_DOCKER_SCHEMA = {
       "-v",
       "--volume",
       "--mount",
+      "--env-file",
     ],
     extension: true,
   }),
@@ -58,6 +59,7 @@ export const AGENT_DOCKER_SCHEMA = {
   docker_pip_cache: str("Host pip cache mounted into containers", { packaged: "~/.clearml/pip-cache" }),
   docker_apt_cache: str("Host apt cache mounted into containers", { packaged: "~/.clearml/apt-cache" }),
   docker_poetry_cache: str("Host poetry cache mounted into containers", { fallback: "~/.clearml/poetry-cache" }),
+  docker_uv_cache: str("Host uv cache mounted into containers", { fallback: "~/.clearml/uv-cache", extension: true }),
   disable_ssh_mount: bool("Do not mount ~/.ssh into containers", {
     fallback: false,
     env: ["CLEARML_AGENT_DISABLE_SSH_MOUNT"],
@@ -73,6 +75,7 @@ export const AGENT_DOCKER_SCHEMA = {
     venvs_cache: str("In-container venv cache", { packaged: "/root/.clearml/venvs-cache" }),
     venv_build: str("In-container venv build folder", { packaged: "~/.clearml/venvs-builds" }),
     pip_download: str("In-container pip download cache", { packaged: "/root/.clearml/pip-download-cache" }),
+    uv_cache: str("In-container uv cache", { fallback: "/root/.cache/uv", extension: true }),
   },
   docker_container_name_format: str("Container name template, e.g. clearml-id-{task_id}"),
   docker_container_name_format_fields: any("Custom container name fields"),

@@ -13,10 +13,12 @@ import type { LoadedConfig } from "./load.ts";
 import { isObject } from "./merge.ts";
 
 const SECRET_KEY_NAMES = /secret|pass|token|account_key|access_key|^key$|password/i;
+/** Sections that hold masking rules (key-name patterns such as "secret"), not secrets. */
+const RULE_SECTIONS = new Set(["sanitize_config_printout", "hide_docker_command_env_vars"]);
 
 function walk(value: unknown, key: string): void {
   if (isObject(value)) {
-    for (const [k, v] of Object.entries(value)) walk(v, k);
+    for (const [k, v] of Object.entries(value)) if (!RULE_SECTIONS.has(k)) walk(v, k);
   } else if (Array.isArray(value)) {
     for (const v of value) walk(v, key);
   } else if (typeof value === "string" && SECRET_KEY_NAMES.test(key)) {

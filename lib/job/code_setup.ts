@@ -43,6 +43,12 @@ export interface CodeSetupOptions {
   signal?: AbortSignal;
   /** Cleanups to run at the end (the askpass helper). */
   cleanups: (() => Promise<void>)[];
+  /** `CLEARML_AGENT_FORCE_CODE_DIR`: the code is already in this folder (no clone, no diff). */
+  forceCodeDir?: string;
+}
+
+function scriptName(info: ExecutionInfo): string {
+  return info.entryPoint && !info.entryPoint.startsWith("-") ? basename(info.entryPoint) : "untitled.py";
 }
 
 function gitSettings(config: AgentConfig): GitSettings {
@@ -61,6 +67,14 @@ function gitSettings(config: AgentConfig): GitSettings {
 /** Check out (or write) the task's code. */
 export async function setupCode(o: CodeSetupOptions): Promise<CodeResult> {
   const { info } = o;
+  if (o.forceCodeDir) {
+    o.say(`Using the code in "${o.forceCodeDir}" (CLEARML_AGENT_FORCE_CODE_DIR): no clone, no diff`);
+    if (!info.repository) {
+      info.entryPoint = info.entryPoint.startsWith("-") ? info.entryPoint : scriptName(info);
+      info.workingDir = ".";
+    }
+    return { root: o.forceCodeDir, isRepository: Boolean(info.repository), gitEnv: {} };
+  }
   const codeDir = join(o.runDir, "code");
   await Deno.mkdir(codeDir, { recursive: true });
   if (!info.repository) {
@@ -68,7 +82,7 @@ export async function setupCode(o: CodeSetupOptions): Promise<CodeResult> {
       o.say("WARNING: running a task without repository or literal script in `script.diff`");
       return { root: codeDir, isRepository: false, gitEnv: {} };
     }
-    const name = info.entryPoint && !info.entryPoint.startsWith("-") ? basename(info.entryPoint) : "untitled.py";
+    const name = scriptName(info);
     await Deno.writeTextFile(join(codeDir, name), info.diff);
     o.say(`Task has no repository: running "script.diff" as "${name}"`);
     info.entryPoint = info.entryPoint.startsWith("-") ? info.entryPoint : name;

@@ -16,7 +16,7 @@ import type { AgentConfig } from "../config/config_schema.ts";
 import { type Executor, SetupError } from "../../executors/executor.ts";
 import { setupCode } from "./code_setup.ts";
 import { PhaseTimer } from "./phases.ts";
-import { setupPythonEnv } from "./python_env.ts";
+import { type ImageMode, setupPythonEnv } from "./python_env.ts";
 import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
@@ -58,6 +58,12 @@ export interface ExecuteTaskOptions {
   /** The daemon already claimed the task (`tasks.started`): skip the dequeue. */
   claimed?: boolean;
   signal?: AbortSignal;
+  /** Image mode (no venv, no installs): `imageModeOf()`. */
+  imageMode?: ImageMode;
+  /** `CLEARML_AGENT_FORCE_CODE_DIR`. */
+  forceCodeDir?: string;
+  /** The image this runs in (docker mode), for the venv cache key. */
+  containerImage?: string;
 }
 
 /** How the run ended. */
@@ -196,6 +202,7 @@ async function runPhases(
     say,
     signal: o.signal,
     cleanups,
+    forceCodeDir: o.forceCodeDir,
   });
   // Fail early (before building an environment) when the task cannot start from this checkout.
   scriptDir(code.root, info.workingDir);
@@ -213,6 +220,8 @@ async function runPhases(
     toolsDir: o.toolsDir,
     cleanups,
     signal: o.signal,
+    imageMode: o.imageMode,
+    containerImage: o.containerImage,
   });
 
   await phases.run("start", async () => {

@@ -8,6 +8,7 @@
  * | user abort detected (UI Abort: `stopped`, or `in_progress` + `stopping`) | `tasks.stopped` | `user abort` | `Process aborted by user` |
  * | the agent was stopped (`--stop`, SIGTERM, SIGINT) | `tasks.stopped` | `agent shutdown` | `Process terminated by agent shutdown` |
  * | exit code 254 (the task itself was interrupted, as the reference) | `tasks.stopped` | `user abort` | `Process terminated by user` |
+ * | the container was killed for memory (docker mode, non-zero exit) | `tasks.failed` | `OOM killed` | `Process failed: OOM killed` |
  * | the run's process was killed by signal N | `tasks.failed` | `killed by signal N` | `Process killed by signal N` |
  * | environment setup failed (git, diff, Python, installs) | `tasks.failed` | `setup failure: <why>` | `Process failed: setup failure: <why>` |
  * | the agent itself failed while supervising the run | `tasks.failed` | `agent error: <why>` | `Process failed: agent error: <why>` |
@@ -39,6 +40,8 @@ export interface RunEnd {
   setupFailure?: string;
   /** The agent's own failure while supervising the run, if any. */
   agentError?: string;
+  /** Docker mode: the engine reports the container was OOM killed (and the run did not succeed). */
+  oomKilled?: boolean;
 }
 
 /** The status call a run end maps to. */
@@ -71,6 +74,9 @@ export function finalStatusOf(end: RunEnd): FinalStatus {
   if (end.agentError !== undefined) {
     const reason = `agent error: ${end.agentError}`;
     return { call: "failed", reason, logLine: `Process failed: ${reason}`, level: "ERROR" };
+  }
+  if (end.oomKilled) {
+    return { call: "failed", reason: "OOM killed", logLine: "Process failed: OOM killed", level: "ERROR" };
   }
   if (end.setupFailure !== undefined) {
     const reason = `setup failure: ${end.setupFailure}`;

@@ -28,7 +28,7 @@ import type { OutputSink } from "../../executors/executor.ts";
 
 /** The environment the task runs in. */
 export interface PythonEnv {
-  /** The venv folder. */
+  /** The venv folder; empty in image mode (the interpreter runs as it is, no venv). */
   venvDir: string;
   /** The venv's interpreter. */
   python: string;
@@ -59,6 +59,43 @@ export interface PythonEnvOptions {
   /** Release functions to run at the end (venv in-use marker). */
   cleanups: (() => Promise<void>)[];
   signal?: AbortSignal;
+  /** Image mode (`imageModeOf`): no venv and no installs. */
+  imageMode?: ImageMode;
+  /** The image this runs in (docker mode): part of the venv cache key. */
+  containerImage?: string;
+}
+
+/** Image mode: the task runs on an interpreter as it is — no venv, no package installs (pre-built images). */
+export interface ImageMode {
+  /** The interpreter to use (a path); else the one found as usual. */
+  python?: string;
+  /** What asked for it, for the log. */
+  reason: string;
+}
+
+const TRUE = /^(1|true|yes|y|on|t)$/i;
+
+/**
+ * Whether to run in image mode: `agent.package_manager.type: none`, `--standalone-mode`, or, as the reference,
+ * `CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL` (true) or `CLEARML_AGENT_SKIP_PIP_VENV_INSTALL` (true: the interpreter
+ * found as usual; a path: that interpreter) — a task asks for it with `-e` in its docker arguments.
+ */
+export function imageModeOf(
+  config: AgentConfig,
+  env: Record<string, string | undefined>,
+  standalone: boolean,
+): ImageMode | undefined {
+  const skipVenv = env.CLEARML_AGENT_SKIP_PIP_VENV_INSTALL?.trim() ?? "";
+  const python = skipVenv.includes("/") ? skipVenv : undefined;
+  if ((config.agent.package_manager.type ?? "").toLowerCase() === "none") {
+    return { python, reason: "agent.package_manager.type is none" };
+  }
+  if (TRUE.test(env.CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL?.trim() ?? "")) {
+    return { python, reason: "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL is set" };
+  }
+  if (python || TRUE.test(skipVenv)) return { python, reason: "CLEARML_AGENT_SKIP_PIP_VENV_INSTALL is set" };
+  if (standalone) return { python, reason: "standalone mode" };
+  return undefined;
 }
 
 const FREEZE_FILE = ".clearml-freeze.txt";
@@ -135,13 +172,20 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
   await Deno.mkdir(venvsDir, { recursive: true });
   const base = await o.phases.run("env", () =>
     findPython({
-      requested: a.ignore_requested_python_version ? undefined : requestedPythonVersion(o.info.binary),
-      pythonBinary: a.python_binary,
+      // Image mode takes the image's interpreter as it is: no version search.
+      requested: o.imageMode || a.ignore_requested_python_version ? undefined : requestedPythonVersion(o.info.binary),
+      pythonBinary: o.imageMode ? o.imageMode.python ?? "" : a.python_binary,
       defaultPython: a.default_python,
       cacheFile: join(venvsDir, ".python-interpreters.json"),
       executor: o.executor,
     }));
   o.say(`Python: ${base.executable} (${base.version})`);
+  if (o.imageMode) {
+    // A given path is kept as it is: a venv's `bin/python` resolves to the base interpreter, but must run as itself.
+    const python = o.imageMode.python ?? base.executable;
+    o.say(`Image mode (${o.imageMode.reason}): running ${python} as it is, no venv and no installs`);
+    return { venvDir: "", python, base, cached: false };
+  }
   const source = requirementSource(o);
   const set = source.text === undefined ? { lines: [], options: [], local: false } : parseSet(o, source.text);
   const type = (pm.type || "pip").toLowerCase();
@@ -149,7 +193,7 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
     packageManager: type,
     python: base.version,
     cuda: o.cuda,
-    dockerImage: o.info.dockerImage,
+    dockerImage: o.containerImage ?? o.info.dockerImage,
     requirements: normalizedSet(set),
     systemSitePackages: pm.system_site_packages,
   };

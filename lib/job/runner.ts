@@ -20,6 +20,7 @@ import * as tasks from "../api/tasks.ts";
 import type { LogEvent } from "../api/types.ts";
 import { pumpLines } from "../logs/lines.ts";
 import { type ChildProcess, spawnChild } from "../process/child.ts";
+import { SetupError } from "../../executors/executor.ts";
 import { watchForStop } from "./abort_watcher.ts";
 import {
   EXIT_INFO_ENV,
@@ -31,6 +32,7 @@ import {
   type StopCause,
 } from "./final_status.ts";
 import { TaskLog } from "./task_log.ts";
+import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
 
 /** Options of `runTask`. */
 export interface TaskRunnerOptions {
@@ -73,6 +75,8 @@ export interface TaskRunnerOptions {
   onStarted?: (pgid: number) => void | Promise<void>;
   /** The runner's own messages (not task output). @default console */
   say?: (line: string) => void;
+  /** Docker mode: the `execute` child runs in a container of the task's image (`container_task.ts`). */
+  docker?: DockerMode;
 }
 
 /** How a run ended. */
@@ -171,7 +175,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${o.taskId}.${crypto.randomUUID().slice(0, 8)}.json`);
   await Deno.mkdir(o.workDir, { recursive: true });
   const done = new AbortController();
-  let child: ChildProcess | null = null;
+  let child: ChildProcess | TaskContainer | null = null;
   let end: RunEnd = { exitCode: null };
   try {
     log.info(`task ${o.taskId} pulled from ${o.queueId ?? "(none)"} by worker ${o.workerId}`);
@@ -186,18 +190,31 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
       ...(o.executeArgs ?? []),
     ];
     try {
-      child = spawnChild({
-        cmd: o.self[0],
-        args,
-        env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: exitInfoPath }),
-        clearEnv: true,
-        output: "merged",
-      });
+      child = o.docker
+        ? await startTaskContainer({
+          docker: o.docker,
+          client: o.client,
+          taskId: o.taskId,
+          workerId: o.workerId,
+          globalArgs: o.globalArgs ?? [],
+          executeArgs: o.executeArgs ?? [],
+          env: o.env ?? {},
+          say: (line) => log.info(line),
+          signal: o.hardStop,
+        })
+        : spawnChild({
+          cmd: o.self[0],
+          args,
+          env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: exitInfoPath }),
+          clearEnv: true,
+          output: "merged",
+        });
     } catch (err) {
-      end = { exitCode: null, setupFailure: `cannot start the executor: ${(err as Error).message}` };
+      const why = err instanceof SetupError ? err.message : `cannot start the executor: ${(err as Error).message}`;
+      end = { exitCode: null, setupFailure: why };
       return await finish(o, log, end, say);
     }
-    await o.onStarted?.(child.pgid);
+    if ("pgid" in child) await o.onStarted?.(child.pgid);
     const pumpStop = new AbortController();
     const pump = pumpLines(child.output!, { onLines: (lines) => log.lines(lines), signal: pumpStop.signal });
     const ping = pingLoop(o, done.signal);
@@ -235,13 +252,15 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     const pumpTimer = setTimeout(() => pumpStop.abort(), 2_000);
     await Promise.all([pump, ping, stop]);
     clearTimeout(pumpTimer);
-    const info = await readExitInfo(exitInfoPath);
+    const info = await readExitInfo("exitInfoPath" in child ? child.exitInfoPath : exitInfoPath);
     const exitCode = info?.exitCode ?? (status.code ?? 128 + (status.signalNumber ?? 0));
+    const container = "outcome" in child ? await child.outcome(info) : undefined;
     end = {
       exitCode,
       stopCause,
       signalNumber: status.signalNumber ?? info?.signalNumber,
-      setupFailure: info?.setupFailure,
+      setupFailure: info?.setupFailure ?? container?.setupFailure,
+      oomKilled: container?.oomKilled,
     };
     say(`DONE: Running task '${o.taskId}', exit status ${exitCode}`);
     return await finish(o, log, end, say);
@@ -256,6 +275,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   } finally {
     done.abort();
     if (child && child.exited === null) await child.terminate({ graceMs: 0 }).catch(() => {});
+    if (child && "dispose" in child) await child.dispose();
     await log.close({ timeoutMs: 1 }).catch(() => {});
     await Deno.remove(exitInfoPath).catch(() => {});
   }

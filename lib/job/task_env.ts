@@ -15,7 +15,7 @@ export interface TaskEnvOptions {
   configFile: string;
   /** `--log-level` (default INFO). */
   logLevel: string;
-  /** The venv folder (its `bin` goes first on PATH). */
+  /** The venv folder (its `bin` goes first on PATH); empty in image mode (PATH and VIRTUAL_ENV untouched). */
   venvDir: string;
   /** Folders for PYTHONPATH, first first (script dir, entry dir). */
   pythonPath: string[];
@@ -41,10 +41,12 @@ export function taskEnvironment(o: TaskEnvOptions): Record<string, string | unde
     ...both("CONFIG_FILE", o.configFile),
     ...both("WORKER_ID", o.workerId),
     PYTHONPATH: [...new Set(pythonPath)].join(delimiter),
-    VIRTUAL_ENV: o.venvDir,
-    PATH: [join(o.venvDir, "bin"), o.base.PATH ?? "/usr/bin:/bin"].join(delimiter),
     PYTHONHOME: undefined,
   };
+  if (o.venvDir) {
+    env.VIRTUAL_ENV = o.venvDir;
+    env.PATH = [join(o.venvDir, "bin"), o.base.PATH ?? "/usr/bin:/bin"].join(delimiter);
+  }
   if (o.cpuOnly) Object.assign(env, gpuEnvironment({ kind: "none" }));
   else if (o.gpus) Object.assign(env, gpuEnvironment(parseGpuSpec(o.gpus)));
   return env;

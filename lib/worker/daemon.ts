@@ -21,7 +21,9 @@ import { defaultMachineProbe } from "../stats/machine_probe.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { setRuntimeProperties } from "../api/workers.ts";
 import { type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
-import { reconcile, reconcileOrphans } from "./reconcile.ts";
+import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
+import type { DockerMode } from "../job/container_task.ts";
+import { cleanDeadContainers } from "../../executors/docker_cleanup.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
 import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
@@ -64,6 +66,8 @@ export interface RunDaemonOptions {
   hours: WorkingHours | null;
   /** The schedule's clock (epoch ms). @default Date.now */
   now?: () => number;
+  /** `--docker`: each task runs in its own container. */
+  docker?: DockerMode;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -153,6 +157,11 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       liveWorkerIds: new Set(listInstances(tmpDir).map((i) => i.workerId)),
       pidAlive: (pid) => listInstances(tmpDir).some((i) => i.pid === pid),
     });
+    if (o.docker) {
+      for (const c of await cleanDeadContainers(o.docker.engine, { workerId, say: o.say })) {
+        if (c.taskId) await reconcileTask(recovery, c.taskId, 1);
+      }
+    }
     const gpu = o.spec.visibleDevices?.toLowerCase() === "none" ? null : new NvidiaSmiSampler({
       visibleDevices: o.spec.visibleDevices,
       defaultUtilization: o.config.agent.resource_monitoring.default_gpu_utilization,
@@ -198,6 +207,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
       stdout: o.write,
       say: o.say,
+      docker: o.docker,
     };
     const schedule = new WorkerSchedule({
       client: o.client,

@@ -15,6 +15,7 @@ import * as tasks from "../api/tasks.ts";
 import { unregisterWorker } from "../api/workers.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { runTask } from "../job/runner.ts";
+import type { DockerMode } from "../job/container_task.ts";
 import { selfCommand } from "../job/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
@@ -36,6 +37,8 @@ export interface OneTaskOptions {
   childEnv: Record<string, string | undefined>;
   signals: WorkerSignals;
   say: (line: string) => void;
+  /** `execute --docker`: the run is in a container. */
+  docker?: DockerMode;
 }
 
 /** Run one task under full monitoring; resolves to the exit code. */
@@ -83,6 +86,7 @@ export async function runOneTask(o: OneTaskOptions): Promise<number> {
       hardStop: o.signals.hardStop,
       say: o.say,
       onStarted: (pgid) => writeRunState(statePath, { workerId, taskId: o.taskId, pgid }),
+      docker: o.docker,
     });
     const propagate = /^(1|true|yes|y|on|t)$/i.test(Deno.env.get("CLEARML_AGENT_PROPAGATE_EXITCODE") ?? "");
     return propagate ? outcome.exitCode ?? 1 : 0;

@@ -139,28 +139,41 @@ async function reconcileRecord(o: ReconcileOptions, path: string): Promise<Recon
     o.say(`Killing ${alive.length} leftover process(es) of task ${state.taskId}: ${alive.join(", ")}`);
     await terminateGroup(state.group.pgid, { graceMs: o.graceMs ?? 2_000, sid: state.group.pgid });
   }
+  const { previousStatus, markedFailed } = await reconcileTask(o, state.taskId, alive.length);
+  await clearRunState(path);
+  return { taskId: state.taskId, killed: alive, previousStatus, markedFailed };
+}
+
+/**
+ * The task side of a dead run: send its log lines left in the spool and, if it is still `in_progress`, mark it
+ * `failed` (`agent restarted`). `killed` counts what was left of the run (processes, or a container).
+ */
+export async function reconcileTask(
+  o: ReconcileOptions,
+  taskId: string,
+  killed: number,
+): Promise<{ previousStatus?: string; markedFailed: boolean }> {
   let previousStatus: string | undefined;
   let markedFailed = false;
   try {
-    const task = await tasks.getTaskFields(o.client, state.taskId, ["status", "status_message"], { signal: o.signal });
+    const task = await tasks.getTaskFields(o.client, taskId, ["status", "status_message"], { signal: o.signal });
     previousStatus = task?.status;
     if (task?.status === "in_progress") {
-      await sendRestartNote(o, state.taskId, alive.length);
-      await tasks.failedTask(o.client, state.taskId, {
+      await sendRestartNote(o, taskId, killed);
+      await tasks.failedTask(o.client, taskId, {
         status_reason: "agent restarted",
         status_message: `Changed by clearml-agent ${o.workerId}`,
       }, { signal: o.signal });
       markedFailed = true;
-      o.say(`Task ${state.taskId} marked failed: agent restarted`);
+      o.say(`Task ${taskId} marked failed: agent restarted`);
     } else {
-      await sendRestartNote(o, state.taskId, alive.length, false);
+      await sendRestartNote(o, taskId, killed, false);
     }
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    o.say(`Warning: could not reconcile task ${state.taskId}: ${err.message}`);
+    o.say(`Warning: could not reconcile task ${taskId}: ${err.message}`);
   }
-  await clearRunState(path);
-  return { taskId: state.taskId, killed: alive, previousStatus, markedFailed };
+  return { previousStatus, markedFailed };
 }
 
 /** Send the run's unsent log lines (resumed from its spool), plus a note when the task is being failed. */

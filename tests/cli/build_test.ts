@@ -103,8 +103,17 @@ Deno.test("build --target makes a folder whose venv python runs the entry point"
         ],
         [["build", "--id", "no-such-task", "--target", other], /Unknown task "no-such-task"/],
         [
-          ["build", "--id", id, "--docker", "--target", "img:1"],
-          /^clearml-agent: error: not implemented yet: build --docker$/,
+          [
+            "build",
+            "--id",
+            id,
+            "--docker",
+            "clearml-agent-test/no-such-image:0",
+            "--force-docker",
+            "--target",
+            "img:1",
+          ],
+          /Cannot build task ".*": Docker image "clearml-agent-test\/no-such-image:0" is not available locally and cannot be pulled/,
         ],
       ];
       for (const [args, error] of cases) {

@@ -19,6 +19,8 @@ Deno.test("finalStatusOf() maps every way a run ends to one call and a distinct 
       "Process failed: setup failure: git clone failed",
     ],
     [{ exitCode: null, agentError: "boom" }, "failed", "agent error: boom", "Process failed: agent error: boom"],
+    [{ exitCode: 137, signalNumber: 9, oomKilled: true }, "failed", "OOM killed", "Process failed: OOM killed"],
+    [{ exitCode: 137, oomKilled: true, stopCause: "user abort" }, "stopped", "user abort", "Process aborted by user"],
     [{ exitCode: null }, "failed", "worker execution exit code 1", "Process failed, exit code 1"],
   ];
   for (const [end, call, reason, line] of table) {

@@ -1,0 +1,81 @@
+/** The task container's entry script, run by a real /bin/sh with a stand-in for the agent. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { entryScript, OPENCV_PACKAGES, shQuote } from "../../lib/job/container_script.ts";
+
+async function runScript(text: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "entry.sh"), text);
+    const out = await new Deno.Command("/bin/sh", {
+      args: [join(dir, "entry.sh")],
+      env: { HOME: dir, PATH: "/usr/bin:/bin", ...env },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: out.code, out: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("entryScript() sources the env file, runs the admin and task scripts in order, marks the start and execs the agent", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "secrets.env"), "export SECRET_TOKEN='s3cr3t value'\n");
+    const script = entryScript({
+      agentArgv: ["/bin/sh", "-c", 'echo "agent sees $SECRET_TOKEN and $FROM_SETUP" >&2'],
+      standalone: true,
+      installOpencv: true,
+      extraScript: ["echo admin line"],
+      setupScript: "echo task line\nexport FROM_SETUP=yes\n",
+      envFile: join(dir, "secrets.env"),
+      startedMarker: join(dir, "started"),
+    });
+    const run = await runScript(script);
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.out.trim().split("\n"), ["admin line", "task line", "agent sees s3cr3t value and yes"]);
+    await Deno.stat(join(dir, "started"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("entryScript() exits before the agent (no start marker) when the task's setup script exits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = await runScript(
+      entryScript({
+        agentArgv: ["echo", "never"],
+        standalone: true,
+        installOpencv: false,
+        setupScript: "exit 7",
+        startedMarker: join(dir, "started"),
+      }),
+    );
+    assert.equal(run.code, 7);
+    await assert.rejects(() => Deno.stat(join(dir, "started")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("entryScript() installs only what is missing with apt, honours docker_install_opencv_libs, never touches EXTERNALLY-MANAGED", () => {
+  const base = { agentArgv: ["agent"], startedMarker: "/m", standalone: false };
+  const withLibs = entryScript({ ...base, installOpencv: true });
+  for (const p of OPENCV_PACKAGES) assert.ok(withLibs.includes(p), p);
+  assert.match(withLibs, /command -v apt-get/);
+  assert.match(withLibs, /command -v git/);
+  const noLibs = entryScript({ ...base, installOpencv: false });
+  assert.ok(!noLibs.includes("libsm6"));
+  assert.ok(!withLibs.includes("EXTERNALLY-MANAGED") && !withLibs.includes("pip install"));
+  const standalone = entryScript({ ...base, standalone: true, installOpencv: true });
+  assert.ok(!standalone.includes("apt-get"));
+  const custom = entryScript({ ...base, installOpencv: true, initScript: ["echo custom init"] });
+  assert.ok(custom.includes("echo custom init") && !custom.includes("apt-get"));
+});
+
+Deno.test("shQuote() quotes only what needs it", () => {
+  assert.deepEqual(["a", "/x/y.z", "it's", "a b", ""].map(shQuote), ["a", "/x/y.z", `'it'\\''s'`, "'a b'", "''"]);
+});
