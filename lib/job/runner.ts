@@ -176,6 +176,8 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   await Deno.mkdir(o.workDir, { recursive: true });
   const done = new AbortController();
   let child: ChildProcess | TaskContainer | null = null;
+  let disposing: Promise<void> | undefined;
+  const disposeOnce = () => disposing ??= child && "dispose" in child ? child.dispose() : Promise.resolve();
   let end: RunEnd = { exitCode: null };
   try {
     log.info(`task ${o.taskId} pulled from ${o.queueId ?? "(none)"} by worker ${o.workerId}`);
@@ -255,6 +257,8 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     const info = await readExitInfo("exitInfoPath" in child ? child.exitInfoPath : exitInfoPath);
     const exitCode = info?.exitCode ?? (status.code ?? 128 + (status.signalNumber ?? 0));
     const container = "outcome" in child ? await child.outcome(info) : undefined;
+    // The container goes before the status flips: a finished task leaves nothing behind.
+    if ("dispose" in child) await disposeOnce();
     end = {
       exitCode,
       stopCause,
@@ -275,7 +279,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   } finally {
     done.abort();
     if (child && child.exited === null) await child.terminate({ graceMs: 0 }).catch(() => {});
-    if (child && "dispose" in child) await child.dispose();
+    if (child && "dispose" in child) await disposeOnce();
     await log.close({ timeoutMs: 1 }).catch(() => {});
     await Deno.remove(exitInfoPath).catch(() => {});
   }
