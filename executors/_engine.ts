@@ -5,7 +5,6 @@
  * @module
  */
 
-import Docker from "dockerode";
 
 /** A Node readable stream (what dockerode hands out). */
 export interface NodeStream {
@@ -91,7 +90,10 @@ export function engineAddress(env: Record<string, string | undefined> = Deno.env
 }
 
 /** An engine client for `DOCKER_HOST` (or the default unix socket). Nothing is contacted yet. */
-export function openEngine(): Engine {
+export async function openEngine(): Promise<Engine> {
+  // Loaded on first use: dockerode and its dependencies cost about 30 MB of memory, which a venv-mode daemon or the
+  // server should not pay.
+  const { default: Docker } = await import("dockerode");
   return new Docker() as unknown as Engine;
 }
 

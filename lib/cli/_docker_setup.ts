@@ -43,7 +43,7 @@ export interface DockerModeSetup {
 /** Set docker mode up; the engine is pinged and a failure reported, not thrown. */
 export async function dockerMode(o: DockerModeSetup): Promise<DockerMode> {
   const config = o.loaded.typed;
-  const engine = openEngine();
+  const engine = await openEngine();
   try {
     await engine.ping();
   } catch (err) {

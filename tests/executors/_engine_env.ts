@@ -19,7 +19,7 @@ let engine: Engine | undefined;
 
 /** The engine, after checking that it answers and has the test image; throws a clear error otherwise. */
 export async function requireEngine(): Promise<Engine> {
-  engine ??= openEngine();
+  engine ??= await openEngine();
   try {
     await engine.ping();
   } catch (err) {
