@@ -15,6 +15,8 @@
  * @module
  */
 
+import { V8_FLAGS } from "../lib/job/self_command.ts";
+
 /** Release targets: our short name → Rust target triple that `deno compile --target` takes. */
 export const TARGETS = {
   "linux-x64": "x86_64-unknown-linux-gnu",
@@ -75,6 +77,7 @@ export function compileArgs(options: CompileArgsOptions): string[] {
   return [
     "compile",
     `-P=${PERMISSION_SET}`,
+    `--v8-flags=${V8_FLAGS}`,
     "--config",
     `${root}/deno.json`,
     "--no-check",

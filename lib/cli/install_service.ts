@@ -10,8 +10,8 @@
  * @module
  */
 
+import { selfCommand } from "../job/self_command.ts";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { GlobalOptions, InstallServiceOptions } from "./args_types.ts";
 import { UsageError } from "./errors.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
@@ -22,8 +22,7 @@ import { environmentFile, SERVICE_ENV_VARS, type ServiceSpec, stopArgv, systemdU
 export function agentArgv(binary?: string): string[] {
   if (binary) return [binary];
   if (Deno.build.standalone) return [Deno.execPath()];
-  const root = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
-  return [Deno.execPath(), "run", "-P=agent", "--quiet", "--config", `${root}/deno.json`, `${root}/main.ts`];
+  return selfCommand({ compiled: false });
 }
 
 /** Write `text` next to `path` (not yet in place); returns the temporary path. */

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { selfCommand } from "../job/self_command.ts";
+import { join, resolve } from "node:path";
 import type { GlobalOptions, ServerOptions } from "./args_types.ts";
 import { log } from "../log.ts";
 import { startServer } from "../server/server.ts";
@@ -71,19 +71,9 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
   return 0;
 }
 
-/** The command that runs this program again (compiled binary or `deno run main.ts`). */
-function selfCommand(args: string[]): string[] {
-  if (Deno.build.standalone) return [Deno.execPath(), ...args];
-  const main = fileURLToPath(Deno.mainModule);
-  const config = join(dirname(main), "deno.json");
-  let perms = ["-A"];
-  try {
-    Deno.statSync(config);
-    perms = ["-P=agent", "--config", config];
-  } catch {
-    // No deno.json next to the entry point: run with all permissions.
-  }
-  return [Deno.execPath(), "run", ...perms, "--quiet", main, ...args];
+/** The command that runs this program again (compiled binary or the source launcher). */
+function selfArgv(args: string[]): string[] {
+  return [...selfCommand(), ...args];
 }
 
 async function readNewLog(path: string, offset: number): Promise<string> {
@@ -114,7 +104,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
     ...(options.insecureOpen ? ["--insecure-open"] : []),
   ];
   const child = new Deno.Command("/bin/sh", {
-    args: ["-c", 'exec "$@" >>"$CLEARML_SERVER_LOG" 2>&1 </dev/null', "sh", ...selfCommand(args)],
+    args: ["-c", 'exec "$@" >>"$CLEARML_SERVER_LOG" 2>&1 </dev/null', "sh", ...selfArgv(args)],
     env: { CLEARML_SERVER_LOG: logPath },
     detached: true,
     stdin: "null",

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { sourceLauncher } from "./self_command.ts";
 import { join } from "node:path";
 import { isCompiled, sourceRoot } from "./self_command.ts";
 
@@ -77,7 +78,7 @@ export function containerSelf(options: ContainerSelfOptions = {}): ContainerSelf
 }
 
 function sourceArgv(root: string): string[] {
-  return [`${root}/deno`, "run", "-P=agent", "--quiet", "--config", `${root}/src/deno.json`, `${root}/src/main.ts`];
+  return sourceLauncher(`${root}/deno`, `${root}/src`);
 }
 
 /** The ELF loader a glibc build of Deno needs on this architecture. */

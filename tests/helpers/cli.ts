@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sourceLauncher } from "../../lib/job/self_command.ts";
 import { fileURLToPath } from "node:url";
 
 /** The repository root. */
@@ -30,7 +31,7 @@ export interface RunCliOptions {
 
 /** The argv that runs the agent from source with the launcher's permission set. */
 export function agentCommand(args: readonly string[]): string[] {
-  return ["run", "-P=agent", "--quiet", "--config", `${ROOT}/deno.json`, `${ROOT}/main.ts`, ...args];
+  return [...sourceLauncher(Deno.execPath(), ROOT).slice(1), ...args];
 }
 
 /** Run `clearml-agent <args>` from source and collect stdout, stderr and the exit code. */
