@@ -20,6 +20,7 @@ import { ApiError } from "../api/errors.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import type { Task } from "../api/types.ts";
 import type { StopCause } from "./final_status.ts";
+import { sleep } from "../sleep.ts";
 
 /** A reason to stop the run, with a one-line explanation. */
 export interface StopDecision {
@@ -77,19 +78,6 @@ export interface AbortWatcherOptions {
   onResetWarning?: (line: string) => void;
   /** Called once per outage when polls start failing, and once when they work again. */
   onConnectivity?: (ok: boolean, error?: unknown) => void;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Poll until a stop reason appears (resolves it) or `signal` aborts (resolves `null`). Never rejects. */

@@ -33,6 +33,7 @@ import {
 } from "./final_status.ts";
 import { TaskLog } from "./task_log.ts";
 import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
+import { sleep } from "../sleep.ts";
 
 /** Options of `runTask`. */
 export interface TaskRunnerOptions {
@@ -87,19 +88,6 @@ export interface RunOutcome {
   final: FinalStatus;
   /** False when log lines were left in the spool (server unreachable). */
   logsDelivered: boolean;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** A promise that resolves when `signal` aborts (never, without one); `dispose` drops the listener. */

@@ -6,6 +6,7 @@
  */
 
 import { isLive, listProcesses, type ProcInfo, readProcess, treeMembers } from "./proc_table.ts";
+import { sleep } from "../sleep.ts";
 
 /** Options of `terminateGroup`. */
 export interface TerminateOptions {
@@ -74,19 +75,6 @@ function signalPid(pid: number, sig: Deno.Signal): boolean {
   } catch {
     return false;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** What one teardown has seen of the tree so far. */

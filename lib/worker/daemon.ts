@@ -33,6 +33,7 @@ import { GpuPool } from "./gpu_pool.ts";
 import type { WorkingHours } from "./schedule.ts";
 import { ServiceTasks } from "./services.ts";
 import { WorkerSchedule } from "./worker_schedule.ts";
+import { sleep } from "../sleep.ts";
 
 /** Options of `runDaemon`. */
 export interface RunDaemonOptions {
@@ -68,19 +69,6 @@ export interface RunDaemonOptions {
   now?: () => number;
   /** `--docker`: each task runs in its own container. */
   docker?: DockerMode;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

@@ -28,6 +28,7 @@ import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import * as queues from "../api/queues.ts";
+import { sleep } from "../sleep.ts";
 
 /** A resolved queue. */
 export interface QueueRef {
@@ -129,19 +130,6 @@ export interface QueuePollerOptions {
 }
 
 type PopResult = { taskId: string } | { empty: true } | { error: unknown };
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Takes tasks off the worker's queues. */
 export class QueuePoller {

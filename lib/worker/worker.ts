@@ -27,6 +27,7 @@ import type { Pick, QueuePoller, QueueRef } from "./queue_poller.ts";
 import { clearRunState, runStatePath, writeRunState } from "./reconcile.ts";
 import type { LaunchPlan, ServiceTasks } from "./services.ts";
 import type { WorkerStatusReporter } from "./worker_status.ts";
+import { sleep } from "../sleep.ts";
 
 /** The signals that end a worker. */
 export interface WorkerSignals {
@@ -75,19 +76,6 @@ export interface WorkerResult {
 
 function anySignal(...signals: AbortSignal[]): AbortSignal {
   return AbortSignal.any(signals);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Claim a popped task; false (with a warning) when it cannot run. */

@@ -18,6 +18,7 @@ import { log } from "../log.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { reportWorkerStatus } from "../api/workers.ts";
 import type { MachineStats, ResourceMonitor } from "../stats/resource_monitor.ts";
+import { sleep } from "../sleep.ts";
 
 /** Options of `WorkerStatusReporter`. */
 export interface WorkerStatusOptions {
@@ -135,17 +136,4 @@ export class WorkerStatusReporter {
     await this.#loop;
     await this.#o.monitor?.stop();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
