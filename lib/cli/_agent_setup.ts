@@ -29,7 +29,7 @@ export function expander(home: string = Deno.env.get("HOME") ?? "/root"): (path:
 }
 
 /** The API client of a configuration. */
-export function apiClientFor(config: AgentConfig, workerId: string): ApiClient {
+export function apiClientFor(config: AgentConfig, workerId?: string): ApiClient {
   const host = config.api.api_server ?? config.api.host;
   if (!host) throw new Error("No API server configured: set api.api_server in clearml.conf or CLEARML_API_HOST");
   return new ApiClient({
