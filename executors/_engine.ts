@@ -5,7 +5,6 @@
  * @module
  */
 
-
 /** A Node readable stream (what dockerode hands out). */
 export interface NodeStream {
   on(event: "data", fn: (chunk: Uint8Array) => void): NodeStream;
