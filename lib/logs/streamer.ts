@@ -24,6 +24,7 @@
 import { redact } from "./redact.ts";
 import { buildLogEvents, type LogEvent } from "./log_events.ts";
 import type { LogQueue } from "./log_queue.ts";
+import { sleep } from "../sleep.ts";
 
 /** Sends one batch; throwing (or rejecting) means "not delivered, try again later". */
 export type UploadFn = (events: LogEvent[], signal: AbortSignal) => Promise<void>;
@@ -77,17 +78,7 @@ export interface LogStreamerOptions {
 /** The real clock. */
 export const systemClock: StreamerClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-    }),
+  sleep: (ms, signal) => sleep(ms, signal),
 };
 
 interface Batch {

@@ -22,6 +22,7 @@ import type { GpuReading } from "./gpu_nvidia.ts";
 import type { GpuSource } from "./gpu_sampler.ts";
 import { type MachineCounters, type MachineSample, sampleBetween } from "./machine.ts";
 import { defaultMachineProbe, type MachineProbe } from "./machine_probe.ts";
+import { sleep } from "../sleep.ts";
 
 /** Delay of the first status report after the monitor starts (reference: 3 s). */
 export const FIRST_REPORT_MS = 3_000;
@@ -76,17 +77,7 @@ export interface ResourceMonitorOptions {
 
 const realClock: MonitorClock = {
   now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-    }),
+  sleep: (ms, signal) => sleep(ms, signal),
 };
 
 class Mean {
