@@ -27,8 +27,11 @@ while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\(\(CLEARML
 export HOME="$work/home" TMPDIR="$work/tmp" CLEARML_CONFIG_FILE="$work/clearml.conf" NO_COLOR=1
 mkdir -p "$HOME" "$TMPDIR"
 
+# Each step has a time limit where coreutils' timeout exists (macOS runners have none: the job's limit applies).
+limit=()
+if command -v timeout >/dev/null 2>&1; then limit=(timeout --kill-after=10 "$STEP_TIMEOUT"); fi
 run() {
-  timeout --kill-after=10 "$STEP_TIMEOUT" "${agent[@]}" "$@"
+  ${limit[@]+"${limit[@]}"} "${agent[@]}" "$@"
 }
 
 cleanup() {
