@@ -23,7 +23,7 @@ server_started=""
 daemon_started=""
 
 # Only this script's own variables reach the agent: no CLEARML_* of the caller, a private HOME and TMPDIR.
-while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\(\(CLEARML\|TRAINS\)_[A-Za-z0-9_]*\)=.*/\1/p')
+while IFS= read -r name; do unset "$name"; done < <(env | grep -E '^(CLEARML|TRAINS)_[A-Za-z0-9_]*=' | cut -d= -f1)
 export HOME="$work/home" TMPDIR="$work/tmp" CLEARML_CONFIG_FILE="$work/clearml.conf" NO_COLOR=1
 mkdir -p "$HOME" "$TMPDIR"
 
