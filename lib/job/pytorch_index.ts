@@ -89,7 +89,7 @@ export async function resolveTorchIndex(o: TorchIndexOptions): Promise<TorchInde
     if (!await probe(url)) continue;
     o.say(`PyTorch: CUDA ${o.cuda === "0" ? "none (CPU)" : o.cuda}, using extra index ${url}`);
     const lines = o.set.lines.map((l) =>
-      TORCH_PACKAGES.has(requirementName(l) ?? "") ? l.replace(/==\s*(\d+(?:\.\d+)*)\s*(?=;|$)/, "==$1.*") : l
+      TORCH_PACKAGES.has(requirementName(l) ?? "") ? l.replace(/==\s*(\d+(?:\.\d+)*)(?=\s*(;|$))/, "==$1.*") : l
     );
     return { set: { ...o.set, lines }, extraIndexUrl: url };
   }
