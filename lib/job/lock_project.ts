@@ -131,3 +131,44 @@ export async function syncLockProject(o: SyncOptions): Promise<void> {
     throw new SetupError("install", `${tool} failed for "${file}": ${installFailureCause(tool, out.text())}`);
   }
 }
+
+/** Create a venv without pip for a poetry project (poetry installs by itself; ensurepip is most of a venv's cost). */
+export async function createPoetryVenv(
+  executor: Executor,
+  basePython: string,
+  dir: string,
+  systemSitePackages: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
+  const argv = [
+    basePython,
+    "-m",
+    "venv",
+    "--without-pip",
+    ...(systemSitePackages ? ["--system-site-packages"] : []),
+    dir,
+  ];
+  const res = await executor.capture({ argv }, signal);
+  if (res.code !== 0) throw new SetupError("env", `Cannot create a venv with "${basePython}": ${res.stderr.trim()}`);
+}
+
+// `pip freeze` from the installed distributions' metadata, for a venv without pip: `name==version`, or
+// `name @ URL` for a distribution installed from a URL or folder (PEP 610 direct_url.json).
+const FREEZE_SCRIPT = `
+import importlib.metadata as m, json
+seen = set()
+for d in sorted(m.distributions(), key=lambda d: (d.metadata["Name"] or "").lower()):
+    name = d.metadata["Name"]
+    if not name or name.lower() in seen:
+        continue
+    seen.add(name.lower())
+    url = json.loads(d.read_text("direct_url.json") or "{}").get("url")
+    print(f"{name} @ {url}" if url else f"{name}=={d.version}")
+`;
+
+/** The frozen requirement lines of a venv without pip. */
+export async function freezeFromMetadata(executor: Executor, python: string, signal?: AbortSignal): Promise<string[]> {
+  const res = await executor.capture({ argv: [python, "-c", FREEZE_SCRIPT], env: { PYTHONPATH: undefined } }, signal);
+  if (res.code !== 0) throw new SetupError("install", `Cannot list the installed packages: ${res.stderr.trim()}`);
+  return res.stdout.split("\n").map((l) => l.trim()).filter((l) => l && !l.includes("clearml-agent"));
+}

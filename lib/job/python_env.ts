@@ -13,7 +13,13 @@ import { shlexSplit } from "../config/shlex.ts";
 import { findPython, type PythonInfo } from "./python.ts";
 import { type Installer, resolveInstaller, type ResolveInstallerOptions } from "./installer.ts";
 import { installRequirementSet, requirementName } from "./install_plan.ts";
-import { findLockProject, type LockProject, syncLockProject } from "./lock_project.ts";
+import {
+  createPoetryVenv,
+  findLockProject,
+  freezeFromMetadata,
+  type LockProject,
+  syncLockProject,
+} from "./lock_project.ts";
 import { resolveTorchIndex, TORCH_PACKAGES } from "./pytorch_index.ts";
 import { normalizedSet, parseRequirements, repoRequirementsFiles, type RequirementSet } from "./requirements.ts";
 import { pipRequirementsText, requestedPythonVersion } from "./task_info.ts";
@@ -159,7 +165,14 @@ async function build(
   source: Source,
 ): Promise<string[]> {
   const pm = o.config.agent.package_manager;
-  await o.phases.run("env", () => installer.createVenv(base.executable, dir, pm.system_site_packages, o.signal));
+  const poetry = source.kind === "project" && source.project.manager === "poetry";
+  await o.phases.run(
+    "env",
+    () =>
+      poetry
+        ? createPoetryVenv(o.executor, base.executable, dir, pm.system_site_packages, o.signal)
+        : installer.createVenv(base.executable, dir, pm.system_site_packages, o.signal),
+  );
   const python = join(dir, "bin", "python");
   let options: string[] = [];
   if (source.kind === "project") {
@@ -204,7 +217,10 @@ async function build(
     // Index options stay with the frozen list, so that the written-back requirements install again.
     options = [...torch.set.options, ...(torch.extraIndexUrl ? [`--extra-index-url ${torch.extraIndexUrl}`] : [])];
   }
-  const frozen = await o.phases.run("install", () => installer.freeze(python, o.signal));
+  const frozen = await o.phases.run(
+    "install",
+    () => poetry ? freezeFromMetadata(o.executor, python, o.signal) : installer.freeze(python, o.signal),
+  );
   const pinned = [...options, ...frozen];
   await Deno.writeTextFile(join(dir, FREEZE_FILE), pinned.join("\n") + "\n");
   return pinned;

@@ -127,6 +127,8 @@ Deno.test("task environments: uv and poetry projects, priority/post packages, to
       assert.equal(res.code, 0, res.stdout + res.stderr);
       assert.match(res.stdout, /Poetry Enabled: Ignoring requested python packages, using repository poetry lock/);
       assert.match(res.stdout, /^tinypkg 0\.1$/m);
+      const task = await env.task(id) as { script: { requirements: { pip: string[] } } };
+      assert.ok(task.script.requirements.pip.includes("tinypkg==0.1"), JSON.stringify(task.script.requirements));
       const again = await env.execute(["--id", id], indexEnv);
       assert.match(again.stdout, /::: Using Cached environment /);
     });
