@@ -106,6 +106,7 @@ async function installGlobally(o: BuildEnvOptions, info: ReturnType<typeof parse
   const set = parseRequirements(text ?? "", { baseDir: code.isRepository ? code.root : undefined });
   const installer = await resolveInstaller({
     type: a.package_manager.type,
+    version: a.package_manager.uv_version,
     executor: o.executor,
     toolsDir: o.toolsDir,
     systemPython: base.executable,
