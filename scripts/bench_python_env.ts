@@ -26,6 +26,9 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** The agent's own "Setup timings" line of the last run (where the time went). */
+let lastTimings = "";
+
 async function timeToMarker(argv: string[], env: Record<string, string>): Promise<number> {
   const start = performance.now();
   const child = new Deno.Command(Deno.execPath(), { args: argv, env, stdout: "piped", stderr: "piped" }).spawn();
@@ -37,6 +40,7 @@ async function timeToMarker(argv: string[], env: Record<string, string>): Promis
     if (seen < 0 && text.includes(MARKER)) seen = performance.now() - start;
   }
   await child.status;
+  lastTimings = /Setup timings: .*/.exec(text)?.[0] ?? lastTimings;
   if (seen < 0) throw new Error(`marker never printed:\n${text}\n${await errors}`);
   return seen;
 }
@@ -111,6 +115,7 @@ try {
       await Deno.remove(cache, { recursive: true }).catch(() => {});
       cold.push(await timeToMarker(argv, runEnv));
     }
+    const coldTimings = lastTimings;
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push(await timeToMarker(argv, runEnv));
 
@@ -125,7 +130,7 @@ try {
         await timed(() => runTool([...tool, ...args], copy, { ...runEnv, POETRY_VIRTUALENVS_IN_PROJECT: "true" })),
       );
     }
-    console.log(`${manager} project, cold task start (empty venv cache): ${show("", cold)}`);
+    console.log(`${manager} project, cold task start (empty venv cache): ${show("", cold)}; last: ${coldTimings}`);
     console.log(`${manager} project, warm task start (venv cache hit):   ${show("", warm)}`);
     console.log(
       `bare \`${manager === "uv" ? "uv sync --locked" : "poetry install"}\` into a fresh .venv:  ${show("", bare)}`,

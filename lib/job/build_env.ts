@@ -115,7 +115,7 @@ async function installGlobally(o: BuildEnvOptions, info: ReturnType<typeof parse
   });
   if (set.lines.length > 0) {
     o.say(`Installing into ${base.executable}`);
-    const torch = await resolveTorchIndex({ set, config: o.config, cuda: "0", say: o.say });
+    const torch = await resolveTorchIndex({ set, config: o.config, cuda: "0", say: o.say, python: base.version });
     await installRequirementSet({
       installer,
       python: base.executable,

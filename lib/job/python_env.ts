@@ -192,7 +192,13 @@ async function build(
       }));
   } else {
     if (source.set.lines.length === 0) return [];
-    const torch = await resolveTorchIndex({ set: source.set, config: o.config, cuda: o.cuda, say: o.say });
+    const torch = await resolveTorchIndex({
+      set: source.set,
+      config: o.config,
+      cuda: o.cuda,
+      say: o.say,
+      python: base.version,
+    });
     const indexes = [...extraIndexUrls(o.config), ...(torch.extraIndexUrl ? [torch.extraIndexUrl] : [])];
     const flags = [...(pm.extra_pip_install_flags ?? []).flatMap((f) => shlexSplit(f))];
     if (pm.force_upgrade) flags.push("--upgrade");

@@ -7,7 +7,8 @@
  *   CUDA) is added as an extra index, and `torch==X.Y.Z` becomes `torch==X.Y.Z.*` so that CUDA builds
  *   (`X.Y.Z+cu121`) match;
  * - `none`, or `agent.cpu_only`: no handling;
- * - `direct` (exact wheel URLs from the pytorch.org pages): not built, answered `not implemented yet`.
+ * - `direct`: the same index is found, then each torch-family requirement is pointed at its exact wheel on it
+ *   (`pytorch_direct.ts`); a requirement without a fitting wheel there is left to the extra index as with `pip`.
  *
  * @module
  */
@@ -15,6 +16,7 @@
 import { SetupError } from "../../executors/executor.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { requirementName } from "./install_plan.ts";
+import { directWheelLine, type FetchText } from "./pytorch_direct.ts";
 import type { RequirementSet } from "./requirements.ts";
 
 /** The torch family (the reference's list). */
@@ -40,7 +42,10 @@ export interface TorchIndexOptions {
   /** The machine's CUDA version as digits (`122`), `0` without CUDA. */
   cuda: string;
   say: (line: string) => void;
+  /** Interpreter version (`3.11.7`): `direct` picks wheels for it. */
+  python: string;
   probe?: IndexProbe;
+  fetchText?: FetchText;
 }
 
 /** The set to install and the extra index to add (if any). */
@@ -69,10 +74,7 @@ export async function resolveTorchIndex(o: TorchIndexOptions): Promise<TorchInde
   const mode = (pm.pytorch_resolve || "pip").toLowerCase();
   const torchLines = o.set.lines.filter((l) => TORCH_PACKAGES.has(requirementName(l) ?? ""));
   if (torchLines.length === 0 || mode === "none" || o.config.agent.cpu_only) return { set: o.set };
-  if (mode === "direct") {
-    throw new SetupError("install", 'not implemented yet: agent.package_manager.pytorch_resolve "direct" (use pip)');
-  }
-  if (mode !== "pip") {
+  if (mode !== "pip" && mode !== "direct") {
     throw new SetupError(
       "install",
       `Unknown agent.package_manager.pytorch_resolve "${pm.pytorch_resolve}": use pip, direct or none`,
@@ -88,9 +90,18 @@ export async function resolveTorchIndex(o: TorchIndexOptions): Promise<TorchInde
   for (const url of candidates) {
     if (!await probe(url)) continue;
     o.say(`PyTorch: CUDA ${o.cuda === "0" ? "none (CPU)" : o.cuda}, using extra index ${url}`);
-    const lines = o.set.lines.map((l) =>
-      TORCH_PACKAGES.has(requirementName(l) ?? "") ? l.replace(/==\s*(\d+(?:\.\d+)*)(?=\s*(;|$))/, "==$1.*") : l
-    );
+    const lines: string[] = [];
+    for (const l of o.set.lines) {
+      if (!TORCH_PACKAGES.has(requirementName(l) ?? "")) {
+        lines.push(l);
+        continue;
+      }
+      const direct = mode === "direct"
+        ? await directWheelLine({ line: l, indexUrl: url, python: o.python, fetchText: o.fetchText })
+        : undefined;
+      if (mode === "direct") o.say(direct ? `PyTorch: ${direct}` : `PyTorch: no wheel for "${l}" on ${url}`);
+      lines.push(direct ?? l.replace(/==\s*(\d+(?:\.\d+)*)(?=\s*(;|$))/, "==$1.*"));
+    }
     return { set: { ...o.set, lines }, extraIndexUrl: url };
   }
   o.say(`PyTorch: no CUDA index answered (${candidates[0]} and below): installing from the configured indexes`);

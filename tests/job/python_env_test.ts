@@ -214,7 +214,7 @@ Deno.test("task environments: uv and poetry projects, priority/post packages, to
   }
 });
 
-Deno.test("pytorch_resolve pip: torch==X on a CUDA 12.2 capture gets the cu12x extra index", async () => {
+Deno.test("pytorch_resolve: torch==X on a CUDA 12.2 capture gets the cu12x extra index (pip) or its wheel (direct)", async () => {
   const env = await startExecuteEnv();
   const indexRoot = join(env.dir, "indexes");
   await addWheels(join(indexRoot, "simple"), [{ name: "torch", version: "2.1.0" }]);
@@ -250,6 +250,19 @@ Deno.test("pytorch_resolve pip: torch==X on a CUDA 12.2 capture gets the cu12x e
     const off = await env.execute(["--id", cpu, "--cpu-only"], runEnv);
     assert.equal(off.code, 0, off.stdout + off.stderr);
     assert.match(off.stdout, /^torch 2\.1\.0$/m, "no CUDA: the cpu index is probed, absent, so the plain index");
+
+    conf.agent.package_manager = { ...conf.agent.package_manager, pytorch_resolve: "direct" };
+    await Deno.writeTextFile(env.configFile, JSON.stringify(conf));
+    const direct = await env.createTask({
+      entry_point: PRINT("torch"),
+      binary: "python3",
+      requirements: { pip: "torch==2.1.0\n" },
+    });
+    const exact = await env.execute(["--id", direct], runEnv);
+    assert.equal(exact.code, 0, exact.stdout + exact.stderr);
+    const wheel = `${server.url}/whl/cu121/_files/torch-2.1.0+cu121-py3-none-any.whl`;
+    assert.ok(exact.stdout.includes(`PyTorch: torch @ ${wheel}`), exact.stdout);
+    assert.match(exact.stdout, /^torch 2\.1\.0\+cu121$/m);
   } finally {
     await server.close();
     await env.close();
