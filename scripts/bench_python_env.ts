@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { agentCommand } from "../tests/helpers/cli.ts";
 import { serveFolder, startExecuteEnv } from "../tests/helpers/execute_env.ts";
-import { addWheels, runTool, toolCommand } from "../tests/helpers/wheel_index.ts";
+import { addWheels, pyproject, runTool, toolCommand } from "../tests/helpers/wheel_index.ts";
 
 const WHEELS = ["alpha", "bravo", "charlie", "delta", "echo"].map((name) => ({ name: `bench${name}`, version: "1.0" }));
 const MARKER = "first output line";
@@ -70,28 +70,17 @@ try {
     PIP_INDEX_URL: index,
     POETRY_CACHE_DIR: poetryCache,
   };
-  const pyproject = [
-    "[project]",
-    'name = "bench"',
-    'version = "0.1.0"',
-    'requires-python = ">=3.8"',
-    `dependencies = [${WHEELS.map((w) => `"${w.name}>=1.0"`).join(", ")}]`,
-    "[tool.poetry]",
-    "package-mode = false",
-    "[[tool.uv.index]]",
-    `url = "${index}"`,
-    "default = true",
-    "[[tool.poetry.source]]",
-    'name = "local"',
-    `url = "${index}"`,
-    'priority = "primary"',
-    "",
-  ].join("\n");
+  const toml = pyproject(
+    index,
+    WHEELS.map((w) => `${w.name}>=1.0`),
+    "[tool.poetry]\npackage-mode = false\n",
+    "bench",
+  );
   for (const manager of ["uv", "poetry"] as const) {
     const tool = await toolCommand(manager);
     const repo = join(env.dir, `${manager}-project`);
     await Deno.mkdir(repo, { recursive: true });
-    await Deno.writeTextFile(join(repo, "pyproject.toml"), pyproject);
+    await Deno.writeTextFile(join(repo, "pyproject.toml"), toml);
     await runTool([...tool, "lock", ...(manager === "poetry" ? ["-n"] : ["--quiet"])], repo, runEnv);
     const git = ["git", "-c", "user.email=b@example.com", "-c", "user.name=bench"];
     await runTool([...git, "init", "-q", "-b", "main"], repo);

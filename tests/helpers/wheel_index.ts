@@ -100,3 +100,24 @@ export async function runTool(argv: string[], cwd: string, env: Record<string, s
   if (!out.success) throw new Error(`${argv.join(" ")} failed: ${text}`);
   return text;
 }
+
+/** A `pyproject.toml` whose uv and poetry sources are only `index`; `extra` goes after `[project]`. */
+export function pyproject(index: string, deps: string[], extra = "", name = "demo"): string {
+  return [
+    "[project]",
+    `name = "${name}"`,
+    'version = "0.1.0"',
+    'requires-python = ">=3.8"',
+    `dependencies = [${deps.map((d) => JSON.stringify(d)).join(", ")}]`,
+    extra,
+    "[[tool.uv.index]]",
+    `url = "${index}"`,
+    "default = true",
+    "",
+    "[[tool.poetry.source]]",
+    'name = "local"',
+    `url = "${index}"`,
+    'priority = "primary"',
+    "",
+  ].join("\n");
+}

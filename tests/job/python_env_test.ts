@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveFolder, startExecuteEnv } from "../helpers/execute_env.ts";
-import { addWheels, runTool, toolCommand } from "../helpers/wheel_index.ts";
+import { addWheels, pyproject, runTool, toolCommand } from "../helpers/wheel_index.ts";
 import { fakeNvidiaSmi } from "../stats/_fake_nvidia_smi.ts";
 
 const PRINT = (mod: string) => `-c "import ${mod}; print('${mod}', ${mod}.VERSION)"`;
@@ -31,26 +31,6 @@ async function commit(dir: string, files: Record<string, string>): Promise<void>
   for (const [path, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, path), text);
   await git(dir, "add", ".");
   await git(dir, "commit", "-qm", "change");
-}
-
-function pyproject(index: string, deps: string[], extra = ""): string {
-  return [
-    "[project]",
-    'name = "demo"',
-    'version = "0.1.0"',
-    'requires-python = ">=3.8"',
-    `dependencies = [${deps.map((d) => JSON.stringify(d)).join(", ")}]`,
-    extra,
-    "[[tool.uv.index]]",
-    `url = "${index}"`,
-    "default = true",
-    "",
-    "[[tool.poetry.source]]",
-    'name = "local"',
-    `url = "${index}"`,
-    'priority = "primary"',
-    "",
-  ].join("\n");
 }
 
 function cacheTemps(dir: string): string[] {
