@@ -8,6 +8,7 @@ import { SCHEMA } from "../../lib/config/config_schema.ts";
 import { KEY_USES, keyUse, noEffectReason } from "../../lib/config/key_uses.ts";
 import { configPrintout } from "../../lib/config/printout.ts";
 import { schemaEntries } from "../../lib/config/schema.ts";
+import { runCli } from "../helpers/cli.ts";
 
 /** Leaves too common to prove a read on their own: the consumer must name `parent.leaf`. */
 const GENERIC = new Set(["path", "enabled", "key", "secret", "type", "image", "arguments", "url", "version"]);
@@ -62,4 +63,21 @@ Deno.test("the config printout marks keys accepted without effect, right above t
   assert.match(lines[channels - 1], /^# no effect \(accepted for compatibility\): conda is not built/);
   assert.doesNotMatch(lines[lines.indexOf("agent.package_manager.conda_channels.1 = b") - 1], /^#/);
   assert.doesNotMatch(lines[lines.indexOf("agent.package_manager.type = uv") - 1], /^#/);
+});
+
+Deno.test("clearml-agent config marks a key without effect set in clearml.conf", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "clearml-key-uses-" });
+  try {
+    const file = `${dir}/clearml.conf`;
+    await Deno.writeTextFile(file, 'agent { venv_update { enabled: true }, package_manager { type: "poetry" } }\n');
+    const r = await runCli(["--config-file", file, "config"], { env: { HOME: dir } });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    const at = lines.indexOf("agent.venv_update.enabled = true");
+    assert.ok(at > 0, r.stdout);
+    assert.equal(lines[at - 1], "# no effect (accepted for compatibility): deprecated in the reference");
+    assert.doesNotMatch(lines[lines.indexOf("agent.package_manager.type = poetry") - 1], /no effect/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
