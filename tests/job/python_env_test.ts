@@ -113,6 +113,31 @@ Deno.test("task environments: uv and poetry projects, priority/post packages, to
       assert.match(again.stdout, /::: Using Cached environment /);
     });
 
+    await t.step("a poetry project that installs itself from the checkout runs, but is not cached", async () => {
+      const dir = join(env.dir, "selfproj");
+      // src layout: `import demo` works only through the project's own (editable) install.
+      await Deno.mkdir(join(dir, "src", "demo"), { recursive: true });
+      await Deno.writeTextFile(join(dir, "src", "demo", "__init__.py"), "HERE = 'own package'\n");
+      const packages = '[tool.poetry]\npackages = [{ include = "demo", from = "src" }]\n';
+      await Deno.writeTextFile(join(dir, "pyproject.toml"), pyproject(index, ["tinypkg>=0.1"], packages));
+      await runTool([...poetry, "lock", "-n"], dir, { POETRY_CACHE_DIR: indexEnv.POETRY_CACHE_DIR });
+      const url = await repo(env.dir, "selfproj", {});
+      await setAgent({ package_manager: { type: "poetry" } });
+      const before = cacheEntries(env.dir);
+      const id = await env.createTask({
+        repository: url,
+        branch: "main",
+        entry_point: `-c "import demo; print(demo.HERE)"`,
+        binary: "python3",
+      });
+      const res = await env.execute(["--id", id], indexEnv);
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      assert.match(res.stdout, /^own package$/m);
+      assert.match(res.stdout, /venv cache skipped: the project installs itself from the checkout/);
+      assert.deepEqual(cacheEntries(env.dir).sort(), before.sort());
+      assert.deepEqual(cacheTemps(env.dir), []);
+    });
+
     await t.step("a lock file that no longer matches pyproject.toml fails in one line, nothing cached", async () => {
       const before = cacheEntries(env.dir);
       for (
