@@ -215,6 +215,8 @@ export interface ToolSpec {
   version?: string;
   /** A venv (tools with dependencies that run as `<dir>/bin/python -m name`) or a `pip --target` folder. */
   venv: boolean;
+  /** The folder's name in the tools folder (default: `toolDirName(name, version)`). */
+  dirName?: string;
 }
 
 /**
@@ -223,7 +225,7 @@ export interface ToolSpec {
  */
 export async function installTool(o: ResolveInstallerOptions, tool: ToolSpec): Promise<string> {
   await Deno.mkdir(o.toolsDir, { recursive: true });
-  const final = join(o.toolsDir, toolDirName(tool.name, tool.version));
+  const final = join(o.toolsDir, tool.dirName ?? toolDirName(tool.name, tool.version));
   const tmp = `${final}._tmp.${crypto.randomUUID().slice(0, 8)}`;
   const requirement = toolRequirement(tool.name, tool.version);
   o.say(`${tool.name} not found: installing ${requirement} into "${final}"`);

@@ -88,17 +88,34 @@ export interface SyncOptions {
   signal?: AbortSignal;
 }
 
-/** The command that runs poetry: the tools folder's copy at `poetry_version`, else one on PATH (no version pinned). */
+/** The tools-folder name of poetry at `version` in a venv of `systemPython`. */
+export function poetryDirName(version: string | undefined, systemPython: string): string {
+  let real = systemPython;
+  try {
+    real = Deno.realPathSync(systemPython);
+  } catch {
+    // not on this file system (a container's): its path as given
+  }
+  const interpreter = createHash("sha256").update(real).digest("hex").slice(0, 8);
+  return `${toolDirName("poetry", version)}.py-${interpreter}`;
+}
+
+/**
+ * The command that runs poetry: the tools folder's copy at `poetry_version`, else one on PATH (no version pinned).
+ * The copy is a venv of the interpreter that made it, so its folder is named after that interpreter too (the tools
+ * folder is shared with task containers, whose interpreters live elsewhere).
+ */
 async function poetryCommand(o: SyncOptions): Promise<string[]> {
   const version = o.config.agent.package_manager.poetry_version;
-  const python = join(o.tools.toolsDir, toolDirName("poetry", version), "bin", "python");
+  const dirName = poetryDirName(version, o.tools.systemPython);
+  const python = join(o.tools.toolsDir, dirName, "bin", "python");
   const inTools = () => Deno.stat(python).then(() => true, () => false);
   if (await inTools()) return [python, "-m", "poetry"];
   if (!version?.trim()) {
     const onPath = await o.executor.capture({ argv: ["poetry", "--version"] }, o.signal).catch(() => undefined);
     if (onPath?.code === 0) return ["poetry"];
   }
-  await installTool(o.tools, { name: "poetry", version, venv: true });
+  await installTool(o.tools, { name: "poetry", version, venv: true, dirName });
   return [python, "-m", "poetry"];
 }
 

@@ -8,7 +8,8 @@
 
 import { join } from "node:path";
 import { VenvExecutor } from "../../executors/venv.ts";
-import { findUv, installTool, toolDirName } from "../../lib/job/installer.ts";
+import { findUv, installTool } from "../../lib/job/installer.ts";
+import { poetryDirName } from "../../lib/job/lock_project.ts";
 
 /** One wheel: `import <name>` gives `VERSION`. */
 export interface WheelSpec {
@@ -86,9 +87,11 @@ export async function toolCommand(tool: "uv" | "poetry"): Promise<string[]> {
     if (!findUv(toolsDir)) await installTool(options, { name: "uv", venv: false });
     return [findUv(toolsDir)!];
   }
-  const python = join(toolsDir, toolDirName("poetry", undefined), "bin", "python");
+  // The same copy the agent uses for tasks on this interpreter.
+  const dirName = poetryDirName(undefined, options.systemPython);
+  const python = join(toolsDir, dirName, "bin", "python");
   const present = await Deno.stat(python).then(() => true, () => false);
-  if (!present) await installTool(options, { name: "poetry", venv: true });
+  if (!present) await installTool(options, { name: "poetry", venv: true, dirName });
   return [python, "-m", "poetry"];
 }
 
