@@ -50,11 +50,17 @@ export function renderAssetsModule(): string {
     "/** URL path → embedded file. */",
     "export const ASSETS: Record<string, Asset> = {",
   ];
-  for (const [path, file] of assetSources()) {
+  const sources = assetSources();
+  // Every module of the page is fetched at once instead of import after import.
+  const preload = sources.filter(([path]) => /^\/web\/(?!uplot).*\.js$/.test(path))
+    .map(([path]) => `<link rel="modulepreload" href="${path}">`).join("\n    ");
+  for (const [path, file] of sources) {
     const ext = file.slice(file.lastIndexOf(".") + 1);
+    let text = Deno.readTextFileSync(file);
+    if (path === "/") text = text.replace("<!-- modulepreload: filled in by scripts/build_web.ts -->", preload);
     lines.push(`  ${JSON.stringify(path)}: {`);
     lines.push(`    type: ${JSON.stringify(TYPES[ext])},`);
-    lines.push(`    text: ${JSON.stringify(Deno.readTextFileSync(file))},`);
+    lines.push(`    text: ${JSON.stringify(text)},`);
     lines.push("  },");
   }
   lines.push("};", "");

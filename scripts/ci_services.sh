@@ -50,3 +50,11 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   docker import "$tarball" "$BASE_IMAGE" >/dev/null
 fi
 echo "test base image: $BASE_IMAGE"
+
+# Web page tests (tests/server/web/): Debian's headless Chromium, driven by puppeteer-core from npm.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium (web page tests)"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-dejavu-core >/dev/null
+fi
+echo "chromium: $(chromium --version 2>/dev/null | head -n 1)"

@@ -9,6 +9,7 @@ import { mountQueues } from "./queues.js";
 const main = document.getElementById("main");
 let unmount = () => {};
 let signedIn = false;
+let confirmed = false;
 
 function route() {
   const hash = location.hash || "#/tasks";
@@ -40,6 +41,7 @@ function render() {
 
 function showSignIn(message = "") {
   signedIn = false;
+  confirmed = false;
   unmount();
   unmount = () => {};
   document.getElementById("signout").hidden = true;
@@ -81,13 +83,17 @@ function showSignIn(message = "") {
 }
 
 async function start() {
+  // The view is drawn at once (its calls carry the cookie); who is signed in comes alongside. A 401 from any of
+  // them shows the sign-in form, with a message only when this session had been confirmed before.
+  signedIn = true;
+  confirmed = false;
+  render();
   try {
     const me = await call("users.get_current_user");
     const user = me.user ?? {};
     document.getElementById("who").textContent = user.name ?? user.id ?? "";
     document.getElementById("signout").hidden = false;
-    signedIn = true;
-    render();
+    confirmed = true;
   } catch (err) {
     if (err.code !== 401) showSignIn(`The server cannot be read: ${err.message}`);
   }
@@ -95,7 +101,7 @@ async function start() {
 
 onUnauthorized(() => {
   // An expired session goes back to sign-in; the address (location.hash) is kept, so the same view comes back.
-  if (signedIn) showSignIn("Your session has ended: sign in again.");
+  if (signedIn && confirmed) showSignIn("Your session has ended: sign in again.");
   else if (!document.getElementById("signin-title")) showSignIn();
 });
 document.getElementById("signout").addEventListener("click", async () => {

@@ -22,6 +22,19 @@ export function alignSeries(variants, timeKey) {
   return [timeKey ? x.map((v) => v / 1000) : x, ...ys];
 }
 
+let uPlotLoaded;
+
+/** Load uPlot on first use (the task list does not need it). */
+function loadUplot() {
+  uPlotLoaded ??= new Promise((resolve, reject) => {
+    const script = h("script", { src: "/web/uplot.js" });
+    script.addEventListener("load", () => resolve(globalThis.uPlot));
+    script.addEventListener("error", () => reject(new Error("The charting library did not load")));
+    document.head.append(script);
+  });
+  return uPlotLoaded;
+}
+
 /** Mount the charts of task `id` into `body`; returns the unmount function. */
 export function mountScalars(body, id, currentTask) {
   const axis = h(
@@ -34,11 +47,14 @@ export function mountScalars(body, id, currentTask) {
   body.replaceChildren(h("div", { class: "toolbar" }, h("label", { for: "chart-x" }, "X axis"), axis), grid);
   const charts = new Map();
   let signature = "";
-  const width = () => Math.max(320, (grid.clientWidth || 1000) / (grid.clientWidth > 1100 ? 2 : 1) - 24);
+  const ITERATION_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7];
 
   const draw = async () => {
     const timeKey = axis.value === "timestamp";
-    const data = await call("events.scalar_metrics_iter_histogram", { task: id, samples: SAMPLES, key: axis.value });
+    const [uPlot, data] = await Promise.all([
+      loadUplot(),
+      call("events.scalar_metrics_iter_histogram", { task: id, samples: SAMPLES, key: axis.value }),
+    ]);
     const metrics = Object.entries(data).filter(([, v]) => v && typeof v === "object").sort(([a], [b]) =>
       a.localeCompare(b)
     );
@@ -68,16 +84,17 @@ export function mountScalars(body, id, currentTask) {
       );
       grid.append(box);
       const opts = {
-        width: width(),
+        width: Math.max(300, box.clientWidth - 34),
         height: 260,
         scales: { x: { time: timeKey } },
+        axes: [timeKey ? {} : { incrs: ITERATION_STEPS }, {}],
         cursor: { drag: { x: true, y: false } },
         series: [
           { label: timeKey ? "time" : "iteration" },
           ...names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true })),
         ],
       };
-      charts.set(metric, new globalThis.uPlot(opts, aligned, box));
+      charts.set(metric, new uPlot(opts, aligned, box));
     }
   };
   axis.addEventListener("change", () => {
