@@ -48,6 +48,7 @@ Deno.test({
       daemon = startOurDaemon(env);
       assert.equal(await waitStatus(env.client, long, ["in_progress"], 120), "in_progress", daemon.output());
 
+      const daemonWorker = "compat-worker:cpu"; // agent.worker_id of the compat environment
       const page = await browser.newPage();
       const errors = pageErrors(page);
       const url = env.server.url;
@@ -148,11 +149,50 @@ Deno.test({
         await waitText(page, "#task-status", /completed/);
       });
 
-      await t.step("queues and workers show the daemon", async () => {
+      await t.step("queues: entries move and leave; workers show the daemon and per-GPU figures", async () => {
+        const { id: queue } = await env.client.ok("queues.create", { name: "web-test" });
+        const entries: string[] = [];
+        for (const name of ["first queued", "second queued"]) {
+          const { id } = await env.client.ok("tasks.create", { name, type: "training" });
+          await env.client.ok("tasks.enqueue", { task: id, queue });
+          entries.push(id);
+        }
+        const now = Date.now();
+        await env.client.ok("workers.status_report", {
+          worker: "gpu-box:0,1",
+          timestamp: now,
+          machine_stats: {
+            cpu_usage: [42],
+            memory_used: 4096,
+            memory_free: 12288,
+            gpu_usage: [87, 3],
+            gpu_memory_used: [20480, 512],
+            gpu_memory_free: [4096, 24064],
+          },
+        });
         await page.goto(`${url}/#/queues`);
-        await page.waitForSelector('section[data-queue="default"]');
-        await page.waitForSelector("#workers tr[data-worker]");
+        await page.waitForSelector(`section[data-queue="web-test"] tr[data-task="${entries[0]}"]`);
+        await page.waitForSelector(`#workers tr[data-worker="${daemonWorker}"]`);
+        const gpu = await waitText(page, 'tr[data-worker="gpu-box:0,1"] .machine', /GPU1/);
+        assert.match(gpu, /CPU 42%/);
+        assert.match(gpu, /RAM 4\.0 of 16\.0 GB/);
+        assert.match(gpu, /GPU0 87%.*20\.0 of 24\.0 GB.*GPU1 3%/);
         await screenshot(page, "queues-workers");
+        const order = async () =>
+          (await env.client.ok("queues.get_by_id", { queue })).queue.entries.map((e: { task: string }) => e.task);
+        await page.click(`tr[data-task="${entries[0]}"] button[aria-label="Move down"]`);
+        await page.waitForFunction(
+          (id) =>
+            document.querySelector('section[data-queue="web-test"] tbody tr:last-child')?.getAttribute("data-task") ===
+              id,
+          {},
+          entries[0],
+        );
+        assert.deepEqual(await order(), [entries[1], entries[0]]);
+        await page.click(`tr[data-task="${entries[1]}"] button.danger`);
+        await page.waitForFunction((id) => !document.querySelector(`tr[data-task="${id}"]`), {}, entries[1]);
+        assert.deepEqual(await order(), [entries[0]]);
+        assert.equal((await env.client.ok("tasks.get_by_id", { task: entries[1] })).task.status, "created");
       });
 
       await t.step("an expired session returns to sign-in and comes back to the same address", async () => {

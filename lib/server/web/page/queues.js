@@ -1,16 +1,31 @@
-// Queues with their entries (move up/down, remove) and workers with their task, queues and the machine figures
-// their running task last reported (`:monitor:machine` / `:monitor:gpu` scalars), refreshed every 3 s.
+// Queues with their entries (move up/down, remove) and workers with their task, queues and the CPU, memory and
+// per-GPU figures of their latest status report (`workers.get_stats`), refreshed every 3 s.
 
 import { call } from "./api.js";
 import { attempt, every, fmtDate, h } from "./ui.js";
 
-/** The last `:monitor:*` values of a task, as `variant → value`. */
-export function monitorValues(task) {
-  const out = {};
-  for (const byVariant of Object.values(task?.last_metrics ?? {})) {
-    for (const v of Object.values(byVariant ?? {})) {
-      if (typeof v?.metric === "string" && v.metric.startsWith(":monitor:")) out[v.variant] = v.value;
+const STAT_ITEMS = ["cpu_usage", "memory_used", "memory_free", "gpu_usage", "gpu_memory_used", "gpu_memory_free"]
+  .map((key) => ({ key, aggregation: "avg" }));
+
+/** worker id → {metric → [value per variant]} from `workers.get_stats` (the latest report of each worker). */
+export async function workerFigures() {
+  const now = Math.floor(Date.now() / 1000);
+  const data = await call("workers.get_stats", {
+    from_date: now - 3600,
+    to_date: now + 60,
+    interval: 60,
+    items: STAT_ITEMS,
+    split_by_variant: true,
+  });
+  const out = new Map();
+  for (const w of data.workers ?? []) {
+    const figures = {};
+    for (const m of w.metrics ?? []) {
+      const value = m.stats?.[0]?.values?.at(-1);
+      if (value === undefined) continue;
+      (figures[m.metric] ??= [])[Number(m.variant ?? 0)] = value;
     }
+    out.set(w.worker, figures);
   }
   return out;
 }
@@ -19,7 +34,7 @@ function bar(label, pct) {
   const v = Math.max(0, Math.min(100, Number(pct) || 0));
   return h(
     "span",
-    { title: `${label} ${v.toFixed(0)}%` },
+    { class: "figure" },
     h(
       "span",
       { class: "bar", role: "img", "aria-label": `${label} ${v.toFixed(0)}%` },
@@ -29,24 +44,26 @@ function bar(label, pct) {
   );
 }
 
-function machine(values) {
+const gb = (mb) => (Number(mb) / 1024).toFixed(1);
+
+function machine(f) {
+  if (!f) return h("span", { class: "muted" }, "—");
   const parts = [];
-  if (values.cpu_usage !== undefined) parts.push(bar("CPU", values.cpu_usage));
-  if (values.memory_used_gb !== undefined) {
-    const free = values.memory_free_gb;
-    parts.push(
-      `mem ${Number(values.memory_used_gb).toFixed(1)} GB${
-        free !== undefined ? ` (free ${Number(free).toFixed(1)})` : ""
-      } `,
-    );
+  if (f.cpu_usage) parts.push(bar("CPU", f.cpu_usage[0]));
+  if (f.memory_used) {
+    const total = f.memory_free ? ` of ${gb(f.memory_used[0] + f.memory_free[0])}` : "";
+    parts.push(h("span", { class: "figure" }, `RAM ${gb(f.memory_used[0])}${total} GB `));
   }
-  for (const key of Object.keys(values).sort()) {
-    const m = /^gpu_(\d+)_utilization$/.exec(key);
-    if (!m) continue;
-    parts.push(bar(`GPU${m[1]}`, values[key]));
-    const mem = values[`gpu_${m[1]}_mem_used_gb`];
-    if (mem !== undefined) parts.push(`${Number(mem).toFixed(1)} GB `);
-  }
+  (f.gpu_usage ?? []).forEach((u, i) => {
+    parts.push(bar(`GPU${i}`, u));
+    const used = f.gpu_memory_used?.[i];
+    if (used !== undefined) {
+      const free = f.gpu_memory_free?.[i];
+      parts.push(
+        h("span", { class: "figure" }, `${gb(used)}${free !== undefined ? ` of ${gb(used + free)}` : ""} GB `),
+      );
+    }
+  });
   return parts.length ? parts : h("span", { class: "muted" }, "—");
 }
 
@@ -56,7 +73,11 @@ export function mountQueues(root) {
   const workersBox = h("div", { id: "workers" });
   root.append(h("h1", {}, "Queues"), queuesBox, h("h1", {}, "Workers"), workersBox);
   const refresh = async () => {
-    const [qs, ws] = await Promise.all([call("queues.get_all_ex", {}), call("workers.get_all", {})]);
+    const [qs, ws, figures] = await Promise.all([
+      call("queues.get_all_ex", {}),
+      call("workers.get_all", {}),
+      workerFigures(),
+    ]);
     const queues = qs.queues ?? [];
     const workers = ws.workers ?? [];
     const ids = [
@@ -66,7 +87,7 @@ export function mountQueues(root) {
       ]),
     ];
     const tasks = ids.length
-      ? (await call("tasks.get_all_ex", { id: ids, only_fields: ["id", "name", "status", "last_metrics"] })).tasks ?? []
+      ? (await call("tasks.get_all_ex", { id: ids, only_fields: ["id", "name", "status"] })).tasks ?? []
       : [];
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const act = (what, fn) => async () => {
@@ -148,7 +169,7 @@ export function mountQueues(root) {
               ),
               h("td", {}, (w.queues ?? []).map((q) => q.name).join(", ")),
               h("td", {}, fmtDate(w.last_activity_time)),
-              h("td", {}, machine(monitorValues(byId.get(w.task?.id)))),
+              h("td", { class: "machine" }, machine(figures.get(w.id))),
             )
           ),
         ),
