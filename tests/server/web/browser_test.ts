@@ -45,15 +45,29 @@ Deno.test({
     try {
       const trained = await sdkTask(env, ["train.py", "--lr", "0.3"]);
       const long = await sdkTask(env, ["long.py"]); // hands itself to the default queue
+      // A worker id of its own: other test processes on this machine may run compat daemons at the same time.
+      const daemonWorker = `web-test-${crypto.randomUUID().slice(0, 8)}:cpu`;
+      env.env.CLEARML_WORKER_ID = daemonWorker;
       daemon = startOurDaemon(env);
       assert.equal(await waitStatus(env.client, long, ["in_progress"], 120), "in_progress", daemon.output());
 
-      const daemonWorker = "compat-worker:cpu"; // agent.worker_id of the compat environment
       const page = await browser.newPage();
       const errors = pageErrors(page);
+      // A failing step leaves a screenshot of what the page showed (.artifacts/web/failed-<n>.png).
+      let stepNo = 0;
+      const step = (name: string, fn: () => Promise<void>) =>
+        t.step(name, async () => {
+          const n = ++stepNo;
+          try {
+            await fn();
+          } catch (err) {
+            await screenshot(page, `failed-${n}`).catch(() => {});
+            throw err;
+          }
+        });
       const url = env.server.url;
 
-      await t.step("a wrong key shows invalid credentials; the right one opens the task list", async () => {
+      await step("a wrong key shows invalid credentials; the right one opens the task list", async () => {
         await page.goto(`${url}/`);
         await signIn(page, env.client.accessKey, "not-the-secret");
         assert.equal(await waitText(page, "#signin-error", /\S/), "invalid credentials");
@@ -72,7 +86,7 @@ Deno.test({
         await screenshot(page, "tasks");
       });
 
-      await t.step("filters: status and text narrow the list", async () => {
+      await step("filters: status and text narrow the list", async () => {
         await page.select("#filter-status", "completed");
         await page.waitForFunction((id) => !document.querySelector(`tr[data-id="${id}"]`), {}, long);
         await waitText(page, "#task-rows", /sdk local run/);
@@ -82,7 +96,7 @@ Deno.test({
         await waitText(page, "#task-rows", /long run/);
       });
 
-      await t.step("a task of the SDK: hyperparameters, artifact link, and a chart that drew its series", async () => {
+      await step("a task of the SDK: hyperparameters, artifact link, and a chart that drew its series", async () => {
         await page.goto(`${url}/#/task/${trained}`);
         await waitText(page, "#task-name", /sdk local run/);
         await waitText(page, "#hyperparams", /lr\s*0\.3/);
@@ -94,10 +108,14 @@ Deno.test({
         assert.equal(await page.$eval('figure[data-metric="loss"]', (f) => f.getAttribute("data-series")), "train");
         await page.waitForFunction(() => document.querySelector(".u-legend")?.textContent?.includes("train"));
         assert.ok(await seriesPixels(page, "loss") > 50, "the loss series is drawn on the canvas");
+        await page.select("#chart-x", "timestamp");
+        await page.waitForFunction(() => document.querySelector(".u-legend")?.textContent?.includes("time"));
+        assert.ok(await seriesPixels(page, "loss") > 50, "the series is drawn against time too");
+        await page.select("#chart-x", "iter");
         await screenshot(page, "task-scalars");
       });
 
-      await t.step("the console of the running task follows its log live", async () => {
+      await step("the console of the running task follows its log live", async () => {
         await page.goto(`${url}/#/task/${long}/console`);
         const first = await waitText(page, "#log", /tick \d+/);
         const last = Math.max(...[...first.matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
@@ -107,7 +125,7 @@ Deno.test({
         await screenshot(page, "task-console");
       });
 
-      await t.step("abort: the daemon stops the running task", async () => {
+      await step("abort: the daemon stops the running task", async () => {
         await page.goto(`${url}/#/task/${long}`);
         await page.waitForSelector("#act-abort:not([disabled])");
         await page.click("#act-abort");
@@ -116,7 +134,27 @@ Deno.test({
         assert.doesNotMatch(await taskLog(env.client, long), /LONG finished/);
       });
 
-      await t.step("an action the server refuses shows its message and changes nothing", async () => {
+      await step("reset, enqueue, dequeue and delete the aborted task with the buttons", async () => {
+        const { id: hold } = await env.client.ok("queues.create", { name: "web-hold" }); // no daemon serves it
+        await page.goto(`${url}/#/task/${long}`);
+        await waitText(page, "#task-status", /stopped/);
+        await page.click("#act-reset");
+        await waitText(page, "#task-status", /created/);
+        await page.waitForSelector(`#enqueue-queue option[value="${hold}"]`);
+        await page.select("#enqueue-queue", hold);
+        await page.click("#act-enqueue");
+        await waitText(page, "#task-status", /queued/);
+        assert.equal((await env.client.ok("tasks.get_by_id", { task: long })).task.execution.queue, hold);
+        await page.click("#act-dequeue");
+        await waitText(page, "#task-status", /created/);
+        page.once("dialog", (d) => d.accept());
+        await page.click("#act-delete");
+        await page.waitForFunction(() => location.hash.startsWith("#/tasks"));
+        const gone = await env.client.call("tasks.get_by_id", { task: long });
+        assert.equal(gone.status, 400);
+      });
+
+      await step("an action the server refuses shows its message and changes nothing", async () => {
         await page.goto(`${url}/#/task/${trained}`);
         await waitText(page, "#task-name", /sdk local run/);
         page.once("dialog", (d) => d.accept());
@@ -125,7 +163,7 @@ Deno.test({
         assert.equal((await env.client.ok("tasks.get_by_id", { task: trained })).task.status, "completed");
       });
 
-      await t.step("clone with an edited hyperparameter, enqueue, and the daemon completes it", async () => {
+      await step("clone with an edited hyperparameter, enqueue, and the daemon completes it", async () => {
         await page.click("#act-clone");
         await page.waitForSelector('dialog[open] input[data-param="Args/lr"]');
         await page.$eval('input[data-param="Args/lr"]', (e) => ((e as HTMLInputElement).value = ""));
@@ -149,7 +187,7 @@ Deno.test({
         await waitText(page, "#task-status", /completed/);
       });
 
-      await t.step("queues: entries move and leave; workers show the daemon and per-GPU figures", async () => {
+      await step("queues: entries move and leave; workers show the daemon and per-GPU figures", async () => {
         const { id: queue } = await env.client.ok("queues.create", { name: "web-test" });
         const entries: string[] = [];
         for (const name of ["first queued", "second queued"]) {
@@ -195,7 +233,7 @@ Deno.test({
         assert.equal((await env.client.ok("tasks.get_by_id", { task: entries[1] })).task.status, "created");
       });
 
-      await t.step("an expired session returns to sign-in and comes back to the same address", async () => {
+      await step("an expired session returns to sign-in and comes back to the same address", async () => {
         await page.goto(`${url}/#/task/${trained}/console`);
         await waitText(page, "#task-name", /sdk local run/);
         await page.setCookie({ name: "clearml_token_basic", value: "expired.token.value", url, sameSite: "Strict" });

@@ -68,16 +68,23 @@ export function mountTask(root, id, tab) {
 
   let queues = new Map();
   let first = true;
+  let queueSig = "";
   const load = async () => {
-    const data = await call("tasks.get_all_ex", { id: [id] });
+    const [data, names] = await Promise.all([call("tasks.get_all_ex", { id: [id] }), queueNames()]);
     task = data.tasks?.[0];
     if (!task) {
       title.textContent = `Task ${id} not found`;
       return;
     }
-    if (first) {
-      queues = await queueNames();
-      queueSelect.replaceChildren(...[...queues].map(([qid, name]) => h("option", { value: qid }, name)));
+    queues = names;
+    const sig = JSON.stringify([...names]);
+    if (sig !== queueSig) {
+      // Rebuilt only when the queues change, keeping the choice.
+      const chosen = queueSelect.value;
+      queueSelect.replaceChildren(
+        ...[...names].map(([qid, name]) => h("option", { value: qid, selected: qid === chosen }, name)),
+      );
+      queueSig = sig;
     }
     title.textContent = task.name || task.id;
     status.replaceChildren(

@@ -4,6 +4,7 @@ import { call, projectNames, queueNames } from "./api.js";
 import { every, fmtDate, fmtDuration, h, statusBadge, taskDuration } from "./ui.js";
 
 const PAGE_SIZE = 50;
+const DEFAULT_SORT = "-last_update";
 const STATUSES = ["created", "queued", "in_progress", "stopped", "completed", "failed", "closed", "published"];
 const FIELDS = [
   "id",
@@ -53,7 +54,7 @@ export function mountTaskList(root, params) {
     project: params.get("project") ?? "",
     status: params.get("status") ?? "",
     q: params.get("q") ?? "",
-    sort: params.get("sort") ?? "-last_update",
+    sort: params.get("sort") ?? DEFAULT_SORT,
     page: Number(params.get("page") ?? 0),
   };
   const maps = { projects: new Map(), queues: new Map() };
@@ -94,7 +95,8 @@ export function mountTaskList(root, params) {
 
   const keepAddress = () => {
     const q = new URLSearchParams();
-    for (const k of ["project", "status", "q", "sort"]) if (state[k]) q.set(k, state[k]);
+    for (const k of ["project", "status", "q"]) if (state[k]) q.set(k, state[k]);
+    if (state.sort !== DEFAULT_SORT) q.set("sort", state.sort);
     if (state.page) q.set("page", String(state.page));
     history.replaceState(null, "", `#/tasks${q.size ? `?${q}` : ""}`);
   };
