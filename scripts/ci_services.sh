@@ -51,7 +51,8 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
 fi
 echo "test base image: $BASE_IMAGE"
 
-# Web page tests (tests/server/web/): Debian's headless Chromium, driven by puppeteer-core from npm.
+# The web page tests (tests/compat/web_page_test.ts) and scripts/bench_web.ts: Debian's headless Chromium,
+# driven by puppeteer-core from npm.
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium (web page tests)"
   $SUDO apt-get update -q >/dev/null

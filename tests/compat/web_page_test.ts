@@ -8,9 +8,9 @@
  */
 
 import assert from "node:assert/strict";
-import { type CompatEnv, startCompatEnv } from "../../compat/_env.ts";
-import { type AgentProcess, startOurDaemon, taskLog, waitStatus } from "../../compat/_agents.ts";
-import { launchBrowser, type Page, pageErrors, screenshot, signIn, waitText } from "../../helpers/browser.ts";
+import { type CompatEnv, startCompatEnv } from "./_env.ts";
+import { type AgentProcess, startOurDaemon, taskLog, waitStatus } from "./_agents.ts";
+import { launchBrowser, type Page, pageErrors, screenshot, signIn, waitText } from "../helpers/browser.ts";
 
 /** Run a script of tests/compat/py with the SDK; resolves to the task id it printed. */
 async function sdkTask(env: CompatEnv, args: string[]): Promise<string> {
