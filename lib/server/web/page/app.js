@@ -45,6 +45,7 @@ function showSignIn(message = "") {
   unmount();
   unmount = () => {};
   document.getElementById("signout").hidden = true;
+  document.querySelector(".top nav").hidden = true;
   document.getElementById("who").textContent = "";
   const error = h("p", { class: "error", id: "signin-error", role: "alert" }, message);
   const access = h("input", { id: "access-key", name: "access_key", autocomplete: "username", required: true });
@@ -87,6 +88,7 @@ async function start() {
   // them shows the sign-in form, with a message only when this session had been confirmed before.
   signedIn = true;
   confirmed = false;
+  document.querySelector(".top nav").hidden = false;
   render();
   try {
     const me = await call("users.get_current_user");

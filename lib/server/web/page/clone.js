@@ -30,7 +30,7 @@ export function cloneDialog(task, queues) {
       h("label", { for: "clone-name" }, "Name"),
       name,
       params.length ? h("h3", {}, "Hyperparameters") : "",
-      params.map((p) => h("label", {}, `${p.section}/${p.name} `, p.input)),
+      params.map((p) => h("label", { class: "param" }, h("span", {}, `${p.section}/${p.name}`), p.input)),
       h("label", { for: "clone-queue" }, "Enqueue to"),
       queue,
       error,
