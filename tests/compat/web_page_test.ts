@@ -244,6 +244,14 @@ Deno.test({
         await waitText(page, "#log", /GENERAL batch=32/);
       });
 
+      await step("sign out drops the session cookie", async () => {
+        await page.click("#signout");
+        await page.waitForSelector("#signin-title");
+        assert.equal((await page.cookies()).find((c) => c.name === "clearml_token_basic"), undefined);
+        await page.reload();
+        await page.waitForSelector("#signin-title");
+      });
+
       assert.deepEqual(errors, [], "no uncaught error in the page");
     } finally {
       await browser.close().catch(() => {});
