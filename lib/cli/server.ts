@@ -43,6 +43,8 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
     insecureOpen: options.insecureOpen,
     wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
+    allowOrigins: [...options.allowOrigins, ...envList("CLEARML_SERVER_ALLOW_ORIGINS")],
+    allowHosts: [...options.allowHosts, ...envList("CLEARML_SERVER_ALLOW_HOSTS")],
     log,
   });
   writePidFile(dataDir);
@@ -69,6 +71,11 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     removePidFile(dataDir);
   }
   return 0;
+}
+
+/** A comma- or space-separated list from an environment variable. */
+function envList(name: string): string[] {
+  return (Deno.env.get(name) ?? "").split(/[\s,]+/).filter((v) => v !== "");
 }
 
 /** The command that runs this program again (compiled binary or the source launcher). */
@@ -102,6 +109,8 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
     "--data-dir",
     dataDir,
     ...(options.insecureOpen ? ["--insecure-open"] : []),
+    ...options.allowOrigins.flatMap((o) => ["--allow-origin", o]),
+    ...options.allowHosts.flatMap((h) => ["--allow-host", h]),
   ];
   const child = new Deno.Command("/bin/sh", {
     args: ["-c", 'exec "$@" >>"$CLEARML_SERVER_LOG" 2>&1 </dev/null', "sh", ...selfArgv(args)],
