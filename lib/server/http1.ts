@@ -203,6 +203,8 @@ class Body implements AsyncIterable<Uint8Array> {
   #it: AsyncGenerator<Uint8Array>;
   /** True once a read failed: the connection can no longer be trusted. */
   failed = false;
+  /** Why it failed, when the request itself was malformed. */
+  problem?: ProtocolError;
 
   constructor(it: AsyncGenerator<Uint8Array>) {
     this.#it = it;
@@ -215,6 +217,7 @@ class Body implements AsyncIterable<Uint8Array> {
           return await this.#it.next();
         } catch (err) {
           this.failed = true;
+          if (err instanceof ProtocolError) this.problem = err;
           throw err;
         }
       },
@@ -227,8 +230,9 @@ class Body implements AsyncIterable<Uint8Array> {
     try {
       while (!(await this.#it.next()).done) { /* discard */ }
       return true;
-    } catch {
+    } catch (err) {
       this.failed = true;
+      if (err instanceof ProtocolError) this.problem = err;
       return false;
     }
   }
@@ -389,7 +393,11 @@ export class Http1Server {
       let keepAlive = !wantsClose && !reply.close && !this.#closing;
       if (keepAlive) keepAlive = await body.drain();
       if (body.failed && reply.status >= 500) {
-        reply = { status: 400, headers: { "content-type": "text/plain" }, body: "Malformed request body" };
+        reply = {
+          status: 400,
+          headers: { "content-type": "text/plain" },
+          body: body.problem?.message ?? "Malformed request body",
+        };
       }
       await this.#respond(conn, reply, keepAlive);
       state.busy = false;
