@@ -34,6 +34,7 @@ import {
 import { TaskLog } from "./task_log.ts";
 import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
 import { sleep } from "../sleep.ts";
+import { sweepDeadRuns } from "./run_folders.ts";
 
 /** Options of `runTask`. */
 export interface TaskRunnerOptions {
@@ -78,6 +79,8 @@ export interface TaskRunnerOptions {
   say?: (line: string) => void;
   /** Docker mode: the `execute` child runs in a container of the task's image (`container_task.ts`). */
   docker?: DockerMode;
+  /** Folders of per-run files swept after the run: what an `execute` killed by a signal left is removed. */
+  runFolders?: readonly string[];
 }
 
 /** How a run ended. */
@@ -270,6 +273,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     if (child && "dispose" in child) await disposeOnce();
     await log.close({ timeoutMs: 1 }).catch(() => {});
     await Deno.remove(exitInfoPath).catch(() => {});
+    for (const base of o.runFolders ?? []) await sweepDeadRuns(base);
   }
 }
 
