@@ -33,8 +33,16 @@ function take(tree: ConfigTree, path: string[]): unknown {
 
 /** The secrets taken out of the file, and the variable that carries each (its value as the agent resolved it). */
 const MOVED: { path: string[]; name: string; value: (c: AgentConfig) => string | undefined }[] = [
-  { path: ["api", "credentials", "access_key"], name: "CLEARML_API_ACCESS_KEY", value: (c) => c.api.credentials.access_key },
-  { path: ["api", "credentials", "secret_key"], name: "CLEARML_API_SECRET_KEY", value: (c) => c.api.credentials.secret_key },
+  {
+    path: ["api", "credentials", "access_key"],
+    name: "CLEARML_API_ACCESS_KEY",
+    value: (c) => c.api.credentials.access_key,
+  },
+  {
+    path: ["api", "credentials", "secret_key"],
+    name: "CLEARML_API_SECRET_KEY",
+    value: (c) => c.api.credentials.secret_key,
+  },
   { path: ["agent", "git_pass"], name: "CLEARML_AGENT_GIT_PASS", value: (c) => c.agent.git_pass },
 ];
 
