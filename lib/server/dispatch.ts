@@ -183,7 +183,8 @@ export class Dispatcher {
       const bytes = await readBody(req.body, declared ? Number(declared) : undefined, cap);
       if (this.#o.wireTrace) this.#traceRequest(req, bytes);
       const contentType = req.headers.get("content-type") ?? "";
-      if (bytes.length > 0 && !BODY_TYPES.test(contentType.split(";")[0].trim().toLowerCase())) {
+      // A repeated header arrives joined with commas: its first value counts.
+      if (bytes.length > 0 && !BODY_TYPES.test(contentType.split(/[;,]/)[0].trim().toLowerCase())) {
         // A browser sends text/plain without a CORS preflight: such a body is never taken as API data.
         throw new ServerError(415, 0, `Unsupported content type "${clip(contentType, 100)}": send application/json`);
       }
