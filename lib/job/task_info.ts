@@ -7,7 +7,7 @@
 
 import { posix } from "node:path";
 import type { Task, TaskRequirements } from "../api/types.ts";
-import { scriptFieldProblem } from "../api/script_fields.ts";
+import { scriptFieldProblem } from "../task/script_fields.ts";
 
 /** The parsed execution fields of a task. */
 export interface ExecutionInfo {

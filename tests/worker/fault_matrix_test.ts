@@ -93,7 +93,7 @@ function alive(pid: number): boolean {
   }
 }
 
-async function runFolders(env: DaemonEnv): Promise<string[]> {
+function runFolders(env: DaemonEnv): string[] {
   try {
     return [...Deno.readDirSync(join(env.dir, "venvs", "runs"))].map((e) => e.name);
   } catch {
@@ -130,7 +130,7 @@ Deno.test("fault matrix: daemon kill -9 mid-task", async () => {
     assert.equal(t.status_reason, "agent restarted");
     for (let i = 0; i < 50 && alive(taskPid); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!alive(taskPid), `the run's processes are gone: ${next.output()}`);
-    assert.deepEqual(await runFolders(env), [], "the dead run's folder is gone");
+    assert.deepEqual(runFolders(env), [], "the dead run's folder is gone");
     await assertLines(env, id, 5);
     await assertNoSecrets(env, next.output(), "after the restart");
   } finally {
@@ -146,7 +146,7 @@ Deno.test("fault matrix: execute kill -9 mid-task", async () => {
     const t = await env.waitTask(id, ended, 30_000);
     assert.equal(t.status, "failed");
     await d.waitFor(/DONE: Running task/);
-    assert.deepEqual(await runFolders(env), [], "the killed execute's run folder is gone");
+    assert.deepEqual(runFolders(env), [], "the killed execute's run folder is gone");
     await assertLines(env, id, 5);
     await assertNoSecrets(env, d.output(), "after execute was killed");
   } finally {
@@ -162,7 +162,7 @@ Deno.test("fault matrix: abort ending with SIGKILL", async () => {
     const t = await env.waitTask(id, ended, 30_000);
     assert.equal(t.status, "stopped");
     await d.waitFor(/DONE: Running task/);
-    assert.deepEqual(await runFolders(env), [], "the run folder of the SIGKILLed execute is gone");
+    assert.deepEqual(runFolders(env), [], "the run folder of the SIGKILLed execute is gone");
     await assertLines(env, id, 5);
     await assertNoSecrets(env, d.output(), "after the abort");
   } finally {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { scriptFieldProblem } from "../../api/script_fields.ts";
+import { scriptFieldProblem } from "../../task/script_fields.ts";
 import { errors } from "../errors.ts";
 import { type Doc, isObject } from "../json.ts";
 import { TASK_STATUSES, type TaskDoc } from "../model.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { scriptFieldProblem } from "../../api/script_fields.ts";
+import { scriptFieldProblem } from "../../task/script_fields.ts";
 import { errors } from "../errors.ts";
 import { clone, type Doc, isObject } from "../json.ts";
 import { type ParamItem, TASK_TYPES, type TaskDoc } from "../model.ts";
