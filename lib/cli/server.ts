@@ -52,7 +52,9 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     console.log(`New admin credentials; add this section to ~/clearml.conf (also saved in ${handle.snippetPath}):`);
     console.log(await Deno.readTextFile(handle.snippetPath));
   }
-  if (options.insecureOpen) log.warn("--insecure-open: requests without valid credentials act as the admin");
+  if (options.insecureOpen) {
+    log.warn("--insecure-open: requests without valid credentials act as the admin (web pages are still refused)");
+  }
   console.log(`${LISTENING}${handle.url} (files server: ${handle.filesUrl})`);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
