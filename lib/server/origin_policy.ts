@@ -4,9 +4,10 @@
  * a page the user visits from driving the API, `--insecure-open` or not). Requests without `Origin` — every
  * non-browser client: the SDK, both agents, curl — are never refused for it.
  *
- * Allowed hosts: the listen address; `localhost`, `127.0.0.1` and `::1` when bound to loopback; every address of
- * this machine when bound to a wildcard address; the machine's host name; `host.docker.internal`; and the
- * configured aliases (`--allow-host`, `CLEARML_SERVER_ALLOW_HOSTS`). The port is not compared: only the name.
+ * Allowed hosts: any IP address literal (a rebinding page sends its own DNS name, never an address: a container
+ * that reaches the server through a bridge address is fine); the listen address; `localhost`; the machine's host
+ * name; `host.docker.internal`; and the configured aliases (`--allow-host`, `CLEARML_SERVER_ALLOW_HOSTS`). The
+ * port is not compared: only the name.
  *
  * Allowed origins: the server's own origin (`http://` + the `Host` it was reached at, when that host is
  * allowed: its own web page) and the configured ones (`--allow-origin`, `CLEARML_SERVER_ALLOW_ORIGINS`). A
@@ -25,8 +26,6 @@ export interface OriginPolicyOptions {
   allowHosts?: readonly string[];
   /** This machine's host name. @default Deno.hostname() */
   hostname?: string;
-  /** This machine's addresses (for a wildcard bind). @default Deno.networkInterfaces() */
-  addresses?: readonly string[];
 }
 
 /** The verdict on one request. */
@@ -37,14 +36,14 @@ export type OriginVerdict =
   }
   | { ok: false; reason: string };
 
-const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"];
-const WILDCARDS = new Set(["0.0.0.0", "::", ""]);
 const ALLOW_METHODS = "GET, POST, PUT, DELETE, OPTIONS";
 const ALLOW_HEADERS = "authorization, content-type, x-clearml-worker, x-clearml-client, x-clearml-async, " +
   "x-clearml-trx, x-trains-worker, x-trains-client";
 
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+/** An IPv4 dotted quad or an IPv6 address (as it stands between brackets). */
+function isIpLiteral(name: string): boolean {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return name.split(".").every((n) => Number(n) <= 255);
+  return name.includes(":") && /^[0-9a-f:.]+$/.test(name);
 }
 
 /** `Host` header → lower-case name without port or IPv6 brackets; `undefined` when malformed. */
@@ -75,14 +74,6 @@ export function normalizeOrigin(origin: string): string {
   return url.origin.toLowerCase();
 }
 
-function machineAddresses(): string[] {
-  try {
-    return Deno.networkInterfaces().map((i) => i.address.toLowerCase());
-  } catch {
-    return [];
-  }
-}
-
 function machineHostname(): string | undefined {
   try {
     return Deno.hostname().toLowerCase();
@@ -98,10 +89,8 @@ export class OriginPolicy {
 
   constructor(o: OriginPolicyOptions) {
     const listen = o.listenHost.replace(/^\[|\]$/g, "").toLowerCase();
-    const hosts = new Set<string>(["host.docker.internal"]);
-    if (!WILDCARDS.has(listen)) hosts.add(listen);
-    if (isLoopback(listen) || WILDCARDS.has(listen)) { for (const n of LOOPBACK_NAMES) hosts.add(n); }
-    if (WILDCARDS.has(listen)) { for (const a of o.addresses ?? machineAddresses()) hosts.add(a); }
+    const hosts = new Set<string>(["host.docker.internal", "localhost"]);
+    if (listen !== "") hosts.add(listen);
     const name = o.hostname?.toLowerCase() ?? machineHostname();
     if (name) {
       hosts.add(name);
@@ -125,7 +114,7 @@ export class OriginPolicy {
     let ownOrigin: string | undefined;
     if (hostHeader !== null) {
       const name = hostName(hostHeader);
-      if (name === undefined || !this.hosts.has(name)) {
+      if (name === undefined || !(this.hosts.has(name) || isIpLiteral(name))) {
         return { ok: false, reason: `Host "${hostHeader.slice(0, 200)}" is not a name of this server` };
       }
       ownOrigin = `http://${hostHeader.trim().toLowerCase()}`;
