@@ -211,8 +211,9 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
   });
   // The entry script needs the ssh plan, the plan needs the files: write the script once the plan is known.
   // The agent inside gets its secrets and `environment {}` through the env file (removed once the container
-  // started), never in the mounted configuration.
-  const split = splitTaskConfig(tree, d.config, { keepFiles: true });
+  // started), never in the mounted configuration. A job's container (`build --docker`) keeps its configuration
+  // whole: an image that runs the task with `docker run` carries it, as the reference's does.
+  const split = o.job ? { tree, env: {} } : splitTaskConfig(tree, d.config, { keepFiles: true });
   const files = await writeRunFiles(runBase, o.taskId, {
     tree: split.tree,
     secrets: { ...split.env, ...secrets },

@@ -16,6 +16,8 @@ const ENV_VALUE = "envsecret-fault-3b8d1a";
 const SECRETS = [TEST_SECRET_KEY, GIT_PASS, ENV_VALUE];
 const AGENT = { git_user: "alice", git_pass: GIT_PASS, abort_grace_s: 1 };
 const TOP = { environment: { FAULT_TOKEN: ENV_VALUE } };
+/** Where the docker scenario's `files {}` entry goes (inside the container; the daemon writes it on the host too). */
+const NOTE = `/tmp/clearml-fault-note-${Deno.pid}.txt`;
 
 /**
  * Prints numbered lines, says whether the secret reached it by environment (never the value), then goes on
@@ -27,6 +29,7 @@ signal.signal(signal.SIGTERM, signal.SIG_IGN)
 for i in range(5):
     print("line", i, flush=True)
 print("env", hashlib.sha256(os.environ.get("FAULT_TOKEN", "").encode()).hexdigest(), flush=True)
+print("note", open("${NOTE}").read() if os.path.exists("${NOTE}") else "-", flush=True)
 print("pid", os.getpid(), flush=True)
 for i in range(5, 2000):
     time.sleep(0.3)
@@ -194,7 +197,7 @@ Deno.test("fault matrix: server kill -9 while a task prints", async () => {
 });
 
 Deno.test("fault matrix: docker run killed", async () => {
-  const env = await startDockerEnv(AGENT, TOP);
+  const env = await startDockerEnv(AGENT, { ...TOP, files: { note: { path: NOTE, contents: "written inside" } } });
   try {
     const q = await env.queue("fm_docker");
     const id = await env.createFull({ name: "fm docker", type: "training", script: scriptTask(TASK) });
@@ -202,6 +205,7 @@ Deno.test("fault matrix: docker run killed", async () => {
     const d = env.dockerDaemon("fm_docker");
     await d.waitFor(/^pid (\d+)$/m, 180_000);
     assert.ok(d.output().includes(`env ${ENV_HASH}`), "the environment {} value reached the task");
+    assert.match(d.output(), /^note written inside$/m, "files {} was written inside the container");
     await assertNoSecrets(env, d.output(), "while the container runs");
     const [container] = await env.leftovers();
     assert.ok(container, "the task's container runs");
@@ -214,5 +218,6 @@ Deno.test("fault matrix: docker run killed", async () => {
     assert.deepEqual([...Deno.readDirSync(join(env.stateDir, "containers"))], [], "no run folder left");
   } finally {
     await env.close();
+    await Deno.remove(NOTE).catch(() => {});
   }
 });
