@@ -129,7 +129,6 @@ export class Dispatcher {
   /** Handle one HTTP request. */
   async handle(req: IncomingCall): Promise<Reply> {
     const started = performance.now();
-    if (req.method === "OPTIONS") return { status: 200, headers: { "server": "clearml" }, body: "" };
     if (req.headers.get("content-encoding")) {
       return {
         status: 415,

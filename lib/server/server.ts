@@ -201,6 +201,10 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
             close: true,
           };
         }
+        // A preflight (API or files) from an allowed origin: the CORS headers say what may follow.
+        if (call.method === "OPTIONS") {
+          return { status: 200, headers: { "server": "clearml", ...verdict.cors }, body: "" };
+        }
         const reply = isFiles ? await files.handle(call) : await dispatcher.handle(call);
         return { ...reply, headers: { ...reply.headers, ...verdict.cors } };
       },

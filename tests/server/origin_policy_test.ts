@@ -79,6 +79,9 @@ Deno.test("server sends CORS headers to a listed origin only", async () => {
     }, "{}");
     assert.equal(call.status, 200);
     assert.match(call.headers, /access-control-allow-origin: https:\/\/ui\.example\.org/);
+    const filesPre = await rawHttp(`${url}/files/a.txt`, "OPTIONS", { origin: "https://ui.example.org" }, "");
+    assert.equal(filesPre.status, 200);
+    assert.match(filesPre.headers, /access-control-allow-methods: [^\r\n]*post/);
     const aliased = await rawHttp(`${url}/debug.ping`, "GET", { host: "clearml.lan:8008" }, "");
     assert.equal(aliased.status, 200);
   }, { allowOrigins: ["https://ui.example.org"], allowHosts: ["clearml.lan"] });
