@@ -1,6 +1,7 @@
 /**
- * The types of a task's `script` fields as the ClearML API schema declares them: text fields are strings,
- * `requirements` is an object whose `pip`/`conda` entries are text or lists of lines. The embedded server
+ * The types of the task fields the agent reads, as the ClearML API schema declares them: `script` text fields are
+ * strings, `script.requirements` is an object whose `pip`/`conda` entries are text or lists of lines, and
+ * `container.{image,arguments,setup_shell_script}` and `execution.docker_cmd` are strings. The embedded server
  * refuses other types on `tasks.create`/`edit` (as the real one does), and `execute` refuses a stored task with
  * them, naming the field, instead of silently running without (say) its requirements.
  *
@@ -58,6 +59,24 @@ export function scriptFieldProblem(script: unknown): ScriptFieldProblem | undefi
     const ok = v === undefined || v === null || typeof v === "string" ||
       (Array.isArray(v) && v.every((line) => typeof line === "string"));
     if (!ok) return { field: `script.requirements.${key}`, expected: "string or list of strings", got: typeName(v) };
+  }
+  return undefined;
+}
+
+/** The first wrong-typed container field (`container.*`, `execution.docker_cmd`) of a task, or `undefined`. */
+export function containerFieldProblem(
+  task: { container?: unknown; execution?: unknown },
+): ScriptFieldProblem | undefined {
+  const fields: [string, unknown][] = [];
+  if (task.container && typeof task.container === "object") {
+    const c = task.container as Record<string, unknown>;
+    for (const key of ["image", "arguments", "setup_shell_script"]) fields.push([`container.${key}`, c[key]]);
+  }
+  if (task.execution && typeof task.execution === "object") {
+    fields.push(["execution.docker_cmd", (task.execution as Record<string, unknown>).docker_cmd]);
+  }
+  for (const [field, v] of fields) {
+    if (v !== undefined && v !== null && typeof v !== "string") return { field, expected: "string", got: typeName(v) };
   }
   return undefined;
 }
