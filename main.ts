@@ -10,6 +10,7 @@ import { exitCodeFor, formatError } from "./lib/cli/errors.ts";
 import { versionLine } from "./lib/version.ts";
 import type { ParsedCommand } from "./lib/cli/args_types.ts";
 import { log } from "./lib/log.ts";
+import { dropPermissions } from "./lib/cli/permissions.ts";
 
 /** Run one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -20,6 +21,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(formatError(err, argv.includes("--debug")));
     return exitCodeFor(err);
   }
+  // Least privilege: from here on the process has only what this command line needs (lib/cli/permissions.ts).
+  await dropPermissions(cmd);
   const debug = "global" in cmd && cmd.global.debug;
   if (debug) log.setLevel("debug");
   // The API client (and every agent process started from this one) reads the variable.
