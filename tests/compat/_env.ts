@@ -109,7 +109,7 @@ async function makeProject(work: string): Promise<{ project: string; originUrl: 
   await Deno.mkdir(project);
   await git(work, "init", "-q", "--bare", "-b", "main", origin);
   await git(project, "init", "-q", "-b", "main");
-  for (const name of ["train.py", "remote.py", "long.py"]) {
+  for (const name of ["train.py", "remote.py", "long.py", "pipeline_decorator.py"]) {
     await Deno.copyFile(join(PY_DIR, name), join(project, name));
   }
   await git(project, "add", ".");
