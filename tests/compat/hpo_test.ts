@@ -27,7 +27,12 @@ if (HAS_OUR_DAEMON) {
       const jobs = (await env.client.ok("tasks.get_all", {
         parent: hpo,
         only_fields: ["id", "status", "completed", "hyperparams"],
-      })).tasks as { id: string; status: string; completed: string; hyperparams: { General: { x: { value: string } } } }[];
+      })).tasks as {
+        id: string;
+        status: string;
+        completed: string;
+        hyperparams: { General: { x: { value: string } } };
+      }[];
       assert.deepEqual(jobs.map((j) => j.hyperparams.General.x.value).sort(), ["1", "2", "3", "4"]);
       for (const job of jobs) assert.equal(job.status, "completed", await taskLog(env.client, job.id));
       const lastJob = Math.max(...jobs.map((j) => Date.parse(j.completed)));
