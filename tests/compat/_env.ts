@@ -125,6 +125,14 @@ function confText(api: string, sections: Record<string, unknown>): string {
   return api + Object.entries(sections).map(([k, v]) => `${k}: ${JSON.stringify(v, null, 2)}\n`).join("");
 }
 
+/** A folder outside any git repository (`<work>/scripts`) with copies of the given scripts of `tests/compat/py/`. */
+export async function scriptFolder(env: CompatEnv, ...names: string[]): Promise<string> {
+  const dir = join(env.work, "scripts");
+  await Deno.mkdir(dir, { recursive: true });
+  for (const name of names) await Deno.copyFile(join(PY_DIR, name), join(dir, name));
+  return dir;
+}
+
 /** Start a scenario's world (the venv is built on first use). */
 export async function startCompatEnv(): Promise<CompatEnv> {
   const venv = await compatVenv();

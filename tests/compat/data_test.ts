@@ -6,13 +6,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CompatEnv, PY_DIR, startCompatEnv } from "./_env.ts";
+import { type CompatEnv, scriptFolder, startCompatEnv } from "./_env.ts";
 
 /** A folder outside any git repository with `scripts`, a `data/` tree (two files) and a weights file. */
 async function workFolder(env: CompatEnv, ...scripts: string[]): Promise<string> {
-  const dir = join(env.work, "scripts");
+  const dir = await scriptFolder(env, ...scripts);
   await Deno.mkdir(join(dir, "data", "sub"), { recursive: true });
-  for (const name of scripts) await Deno.copyFile(join(PY_DIR, name), join(dir, name));
   await Deno.writeTextFile(join(dir, "data", "a.txt"), "alpha\n");
   await Deno.writeTextFile(join(dir, "data", "sub", "b.txt"), "beta\n");
   await Deno.writeTextFile(join(dir, "weights.bin"), "w=42\n");

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PY_DIR, startCompatEnv } from "./_env.ts";
+import { scriptFolder, startCompatEnv } from "./_env.ts";
 import { explain, HAS_OUR_DAEMON, startOurDaemon, taskLog } from "./_agents.ts";
 
 if (HAS_OUR_DAEMON) {
@@ -14,9 +14,7 @@ if (HAS_OUR_DAEMON) {
     const env = await startCompatEnv();
     const daemon = startOurDaemon(env);
     try {
-      const dir = join(env.work, "scripts");
-      await Deno.mkdir(dir);
-      for (const name of ["hpo_base.py", "hpo.py"]) await Deno.copyFile(join(PY_DIR, name), join(dir, name));
+      const dir = await scriptFolder(env, "hpo_base.py", "hpo.py");
       const base = await env.py([join(dir, "hpo_base.py")], { cwd: dir });
       assert.equal(base.code, 0, base.out);
       const baseId = /^BASE (\w+) x=1$/m.exec(base.out)![1];

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CompatEnv, PY_DIR, startCompatEnv } from "./_env.ts";
+import { type CompatEnv, scriptFolder, startCompatEnv } from "./_env.ts";
 import { type AgentProcess, explain, HAS_OUR_DAEMON, startOurDaemon, taskLog, waitStatus } from "./_agents.ts";
 
 const FINAL = ["completed", "failed", "stopped", "published"];
@@ -37,14 +37,6 @@ async function explainAll(env: CompatEnv, daemons: AgentProcess[], local = ""): 
   );
   return `--- local run\n${local.slice(-3000)}\n${logs.join("\n")}\n` +
     (await explain(env, undefined, daemons.map((d) => d.output().slice(-3000)).join("\n---\n")));
-}
-
-/** A folder outside any git repository with copies of the given scripts (controllers of single-script tasks). */
-async function scriptFolder(env: CompatEnv, ...names: string[]): Promise<string> {
-  const dir = join(env.work, "scripts");
-  await Deno.mkdir(dir, { recursive: true });
-  for (const name of names) await Deno.copyFile(join(PY_DIR, name), join(dir, name));
-  return dir;
 }
 
 async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
