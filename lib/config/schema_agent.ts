@@ -126,7 +126,7 @@ export const AGENT_SCHEMA = {
   downtime: list("Non-working hours"),
   task_ping_interval_sec: int("tasks.ping interval while a task runs (0 disables)", { fallback: 60 }),
   abort_callback_max_timeout: int("Longest wait for a task's abort callback (seconds)", { packaged: 1800 }),
-  abort_grace_s: num("Seconds between SIGTERM and SIGKILL when a task is aborted", {
+  abort_grace_s: num("Seconds between the first signal (SIGINT, then SIGTERM) and SIGKILL when a task is aborted", {
     fallback: 10,
     extension: true,
   }),

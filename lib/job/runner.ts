@@ -2,7 +2,7 @@
  * The daemon side of one task (agent-reference §5.2, done better): run `execute --disable-monitoring --id T` of
  * this very program as a child in its own process group and session, stream its merged output live to the task
  * log (on-disk spool, never dropped), ping the task, watch for a user abort every 500 ms, stop the whole process
- * tree on abort or shutdown (SIGTERM, `agent.abort_grace_s`, SIGKILL — grandchildren included), and set the final
+ * tree on abort or shutdown (SIGINT, SIGTERM, `agent.abort_grace_s`, SIGKILL — grandchildren included), and set the final
  * status with a distinct reason (`final_status.ts`).
  *
  * The `execute` child reports how its run ended through a small JSON file (`CLEARML_AGENT_EXIT_INFO`): the task's
@@ -55,7 +55,7 @@ export interface TaskRunnerOptions {
   workDir: string;
   /** Spool root of the task logs (`<state_dir>/spool`). */
   spoolRoot: string;
-  /** SIGTERM → SIGKILL grace on abort and shutdown (`agent.abort_grace_s`). */
+  /** SIGINT → SIGTERM → SIGKILL grace on abort and shutdown (`agent.abort_grace_s`). */
   graceMs: number;
   /** @default 500 */
   abortPollMs?: number;

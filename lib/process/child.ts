@@ -47,8 +47,10 @@ export interface SpawnChildOptions {
 
 /** Options of `ChildProcess.terminate`. */
 export interface ChildTerminateOptions {
-  /** Time the tree gets after SIGTERM before SIGKILL. @default 10000 */
+  /** Time the tree gets after the first signal (SIGINT, then SIGTERM) before SIGKILL. @default 10000 */
   graceMs?: number;
+  /** Time SIGINT alone is given before SIGTERM. @default min(1000, graceMs / 2) */
+  interruptMs?: number;
   /** Aborting ends the grace period early (SIGKILL at once). */
   signal?: AbortSignal;
 }
@@ -109,12 +111,13 @@ export class ChildProcess {
   }
 
   /**
-   * SIGTERM the tree, wait up to `graceMs`, SIGKILL what remains (grandchildren included, also those that
-   * ignore SIGTERM, were reparented, or moved to another group of the child's session), and resolve once
+   * SIGINT the tree, then SIGTERM, wait up to `graceMs`, SIGKILL what remains (grandchildren included, also those
+   * that ignore both, were reparented, or moved to another group of the child's session), and resolve once
    * nothing of the tree is alive and the leader's status is known.
    */
   async terminate(options: ChildTerminateOptions = {}): Promise<TerminateResult & { status: ExitStatus }> {
-    const result = await terminateGroup(this.pid, { graceMs: options.graceMs, signal: options.signal, sid: this.pid });
+    const { graceMs, interruptMs, signal } = options;
+    const result = await terminateGroup(this.pid, { graceMs, interruptMs, signal, sid: this.pid });
     return { ...result, status: await this.status };
   }
 

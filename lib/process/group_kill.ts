@@ -1,6 +1,11 @@
 /**
- * Signalling and tearing down a whole process tree by its process group: SIGTERM → grace period → SIGKILL of
- * whatever remains, grandchildren included, until nothing of the tree is alive.
+ * Signalling and tearing down a whole process tree by its process group: SIGINT → SIGTERM → SIGKILL of whatever
+ * remains at the end of the grace period, grandchildren included, until nothing of the tree is alive.
+ *
+ * SIGINT comes first because it is the one signal every Python program honours: it raises `KeyboardInterrupt`,
+ * so `finally` blocks and exit hooks run. The `clearml` SDK installs a SIGTERM handler that returns without
+ * exiting, so a SIGTERM-only abort of an SDK task always waited out the whole grace period. (The reference agent
+ * SIGKILLs the task's processes at once.)
  *
  * @module
  */
@@ -12,7 +17,12 @@ import { sleep } from "../sleep.ts";
 export interface TerminateOptions {
   /** How long the tree may take to exit after the first signal before SIGKILL. @default 10000 */
   graceMs?: number;
-  /** The polite signal sent first. @default "SIGTERM" */
+  /**
+   * How long SIGINT alone is given before `termSignal` follows (both within `graceMs`); 0 sends no SIGINT.
+   * @default min(1000, graceMs / 2)
+   */
+  interruptMs?: number;
+  /** The polite signal sent after SIGINT. @default "SIGTERM" */
   termSignal?: Deno.Signal;
   /** Aborting ends the grace period early: SIGKILL follows at once. It never cancels the kill itself. */
   signal?: AbortSignal;
@@ -135,8 +145,8 @@ function signalTree(pgid: number, sig: Deno.Signal, procs: ProcInfo[], seen: See
 }
 
 /**
- * Stop the process tree of group `pgid`: send `termSignal` to the group (and to tree members that moved to
- * another group), wait up to `graceMs` for all of them to exit, then SIGKILL what remains — repeatedly, since a
+ * Stop the process tree of group `pgid`: send SIGINT to the group (and to tree members that moved to another
+ * group), `termSignal` after `interruptMs`, wait up to `graceMs` in all for them to exit, then SIGKILL what remains — repeatedly, since a
  * dying parent may still fork — and resolve once no live process of the tree is left or `killWaitMs` passed.
  * Zombies count as gone. Resolves at once when the tree is already gone.
  */
@@ -148,12 +158,21 @@ export async function terminateGroup(pgid: number, options: TerminateOptions = {
   if (procs.length === 0) return { graceful: true, killed: [], remaining: [] };
 
   if (graceMs > 0 && !options.signal?.aborted) {
-    signalTree(pgid, termSignal, procs, seen);
-    const graceEnd = Date.now() + graceMs;
+    const interruptMs = Math.max(0, Math.min(options.interruptMs ?? Math.min(1_000, graceMs / 2), graceMs));
+    const started = Date.now();
+    const graceEnd = started + graceMs;
+    let termAt: number | null = started + interruptMs;
+    signalTree(pgid, interruptMs > 0 ? "SIGINT" : termSignal, procs, seen);
+    if (interruptMs === 0) termAt = null;
     while (Date.now() < graceEnd && !options.signal?.aborted) {
-      await sleep(Math.min(pollMs, graceEnd - Date.now()), options.signal);
+      const until = termAt ?? graceEnd;
+      await sleep(Math.max(0, Math.min(pollMs, until - Date.now())), options.signal);
       procs = members(pgid, sid, seen);
       if (procs.length === 0) return { graceful: true, killed: [], remaining: [] };
+      if (termAt !== null && Date.now() >= termAt) {
+        signalTree(pgid, termSignal, procs, seen);
+        termAt = null;
+      }
     }
   }
 

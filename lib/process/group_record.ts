@@ -103,7 +103,7 @@ export interface LeftoverKillResult {
 }
 
 /**
- * Read the record at `path`; if processes of that tree are still alive, terminate them (SIGTERM, `graceMs`,
+ * Read the record at `path`; if processes of that tree are still alive, terminate them (SIGINT, SIGTERM, `graceMs`,
  * SIGKILL). The record file is removed once the tree is gone. A missing file is not an error.
  */
 export async function killLeftoverGroup(

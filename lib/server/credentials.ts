@@ -121,11 +121,15 @@ export function bootstrapAdmin(
   });
 }
 
-/** The `api { ... }` section for clearml.conf. */
+/**
+ * The `api { ... }` section for clearml.conf, complete as pasted: the SDK's `Task.init` needs `web_server` (it
+ * cannot guess one on a port other than 8008), which is this server's own address (its page is served at `/`).
+ */
 export function confSnippet(url: string, accessKey: string, secretKey: string): string {
   return [
     "api {",
     `  api_server: ${url}`,
+    `  web_server: ${url}`,
     `  files_server: ${url}/files`,
     "  credentials {",
     `    "access_key" = "${accessKey}"`,

@@ -339,8 +339,9 @@ Deno.test("daemon in background mode logs to a file; a second SIGTERM stops a ta
     const q = await env.queue("background");
     const id = await env.createTask(`
 import signal, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-print("ignoring SIGTERM", flush=True)
+print("ignoring SIGINT, ignoring SIGTERM", flush=True)
 time.sleep(600)
 `);
     await env.enqueue(id, q);

@@ -33,8 +33,8 @@ Deno.test("init through a terminal writes a config that config --json reads back
       await tty.type(line);
     }
     const dialogue: [string, string][] = [
+      [`WEB Host configured to: [${srv.url}]`, ""], // the server's snippet names its web server
       [`API Host configured to: [${srv.url}]`, ""],
-      ["Web Application Host configured to:", ""],
       ["File Store Host configured to:", ""],
       ["(N)one/ClearML (S)erver/(C)ustom [None]", "n"],
       ["leave blank for SSH key authentication): []", "alice"],

@@ -97,13 +97,18 @@ function spawnCollected(cmd: string, args: string[], env: Record<string, string>
   };
 }
 
-/** Start our daemon on `queue` (only when `HAS_OUR_DAEMON`). */
-export function startOurDaemon(env: CompatEnv, queue = "default"): AgentProcess {
+/**
+ * Start our daemon on `queue` (only when `HAS_OUR_DAEMON`); `services` runs it with `--services-mode` under a worker
+ * id of its own, so that it can run next to the `default` one.
+ */
+export function startOurDaemon(env: CompatEnv, queue = "default", options: { services?: boolean } = {}): AgentProcess {
   if (!HAS_OUR_DAEMON) throw new Error("Our daemon is not part of this checkout (lib/worker/daemon.ts)");
+  const services = options.services ? ["--services-mode"] : [];
+  const worker: Record<string, string> = options.services ? { CLEARML_WORKER_ID: "compat-services:cpu" } : {};
   return spawnCollected(
     Deno.execPath(),
-    agentCommand(["daemon", "--queue", queue, "--foreground"]),
-    { ...env.env, CLEARML_AGENT_DEBUG_WIRE: "1" },
+    agentCommand(["daemon", "--queue", queue, ...services, "--foreground"]),
+    { ...env.env, ...worker, CLEARML_AGENT_DEBUG_WIRE: "1" },
     ROOT,
   );
 }

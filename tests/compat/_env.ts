@@ -1,7 +1,7 @@
 /**
  * One compatibility scenario's world: a fresh `clearml-agent server` process (`--debug-wire`, its trace kept for
- * failure reports), a home folder with a `clearml.conf` for the SDK and our agent (api, web and files servers,
- * credentials, SDK reporting without a subprocess so that runs end promptly) and one for the Python agent, a git
+ * failure reports), a home folder with a `clearml.conf` for the SDK and our agent (the `api` section the server
+ * printed, pasted as is; SDK reporting without a subprocess so that runs end promptly) and one for the Python agent, a git
  * project pushed to a bare origin with an uncommitted change, a tiny package index, and runners for the Python
  * clients and our agent. Child processes get a clean environment (no `CLEARML_*` from the machine), with the
  * machine's pip/uv/Deno caches kept so that installs are reused between runs. With `CLEARML_COMPAT_TRACE_DIR` set,
@@ -109,7 +109,7 @@ async function makeProject(work: string): Promise<{ project: string; originUrl: 
   await Deno.mkdir(project);
   await git(work, "init", "-q", "--bare", "-b", "main", origin);
   await git(project, "init", "-q", "-b", "main");
-  for (const name of ["train.py", "remote.py", "long.py"]) {
+  for (const name of ["train.py", "remote.py", "long.py", "pipeline_decorator.py"]) {
     await Deno.copyFile(join(PY_DIR, name), join(project, name));
   }
   await git(project, "add", ".");
@@ -120,8 +120,17 @@ async function makeProject(work: string): Promise<{ project: string; originUrl: 
   return { project, originUrl: `file://${origin}` };
 }
 
-function hocon(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+/** A `clearml.conf`: the server's `api` section, then the other sections (JSON is HOCON). */
+function confText(api: string, sections: Record<string, unknown>): string {
+  return api + Object.entries(sections).map(([k, v]) => `${k}: ${JSON.stringify(v, null, 2)}\n`).join("");
+}
+
+/** A folder outside any git repository (`<work>/scripts`) with copies of the given scripts of `tests/compat/py/`. */
+export async function scriptFolder(env: CompatEnv, ...names: string[]): Promise<string> {
+  const dir = join(env.work, "scripts");
+  await Deno.mkdir(dir, { recursive: true });
+  for (const name of names) await Deno.copyFile(join(PY_DIR, name), join(dir, name));
+  return dir;
 }
 
 /** Start a scenario's world (the venv is built on first use). */
@@ -139,12 +148,8 @@ export async function startCompatEnv(): Promise<CompatEnv> {
     const client = new ApiClient(server.url);
     const home = join(work, "home");
     await Deno.mkdir(home);
-    const api = {
-      api_server: server.url,
-      web_server: server.url,
-      files_server: `${server.url}/files`,
-      credentials: { access_key: client.accessKey, secret_key: client.secretKey },
-    };
+    // The `api { ... }` section exactly as the server printed it: the SDK must work with it as pasted.
+    const api = await Deno.readTextFile(join(server.dataDir, "clearml.conf.snippet"));
     const sdk = { development: { report_use_subprocess: false, worker: { report_period_sec: 2 } } };
     const agentCommon = {
       worker_id: "compat-worker:cpu",
@@ -155,8 +160,7 @@ export async function startCompatEnv(): Promise<CompatEnv> {
     const conf = join(home, "clearml.conf");
     await Deno.writeTextFile(
       conf,
-      hocon({
-        api,
+      confText(api, {
         sdk,
         agent: {
           ...agentCommon,
@@ -168,8 +172,7 @@ export async function startCompatEnv(): Promise<CompatEnv> {
     const pyAgentConf = join(home, "py-agent.conf");
     await Deno.writeTextFile(
       pyAgentConf,
-      hocon({
-        api,
+      confText(api, {
         sdk,
         agent: {
           ...agentCommon,

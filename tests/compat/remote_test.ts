@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CompatEnv, PY_DIR, startCompatEnv } from "./_env.ts";
+import { type CompatEnv, PY_DIR, scriptFolder, startCompatEnv } from "./_env.ts";
 import {
   explain,
   HAS_OUR_DAEMON,
@@ -15,14 +15,6 @@ import {
   taskLog,
   waitStatus,
 } from "./_agents.ts";
-
-/** A folder outside any git repository with `hello.py` (single-script tasks). */
-async function scriptFolder(env: CompatEnv): Promise<string> {
-  const dir = join(env.work, "scripts");
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.copyFile(join(PY_DIR, "hello.py"), join(dir, "hello.py"));
-  return dir;
-}
 
 async function assertRunsUnderOurAgent(env: CompatEnv, task: string, expectLog: RegExp): Promise<void> {
   const queued = (await env.client.ok("tasks.get_by_id", { task })).task;
@@ -48,7 +40,7 @@ Deno.test(`SDK execute_remotely() hands a local run to our agent (${OUR_AGENT_MO
 Deno.test(`SDK Task.create() + Task.enqueue() of a single script completes under our agent (${OUR_AGENT_MODE})`, async () => {
   const env = await startCompatEnv();
   try {
-    const dir = await scriptFolder(env);
+    const dir = await scriptFolder(env, "hello.py");
     const r = await env.py([join(PY_DIR, "create_enqueue.py"), join(dir, "hello.py"), "default"], { cwd: dir });
     assert.equal(r.code, 0, r.out);
     const task = /^CREATED (\w+)$/m.exec(r.out)![1];
@@ -64,7 +56,7 @@ Deno.test(`SDK Task.create() + Task.enqueue() of a single script completes under
 Deno.test(`clearml-task CLI creates and enqueues a task that completes under our agent (${OUR_AGENT_MODE})`, async () => {
   const env = await startCompatEnv();
   try {
-    const dir = await scriptFolder(env);
+    const dir = await scriptFolder(env, "hello.py");
     const r = await env.tool("clearml-task", [
       "--project",
       "Compat",

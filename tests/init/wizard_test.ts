@@ -59,8 +59,8 @@ Deno.test("runWizard() takes our server's snippet through the reference's questi
   inOrder(t.transcript(), [
     "Paste copied configuration here:",
     'Detected credentials key="KEY123" secret="secr***"',
+    "WEB Host configured to: [http://127.0.0.1:18099] ", // the snippet names its web server: the reference's order
     "API Host configured to: [http://127.0.0.1:18099] ",
-    "Web Application Host configured to: [http://127.0.0.1:18099] ",
     "File Store Host configured to: [http://127.0.0.1:18099/files] ",
     "ClearML Hosts configuration:\nWeb App: http://127.0.0.1:18099\nAPI: http://127.0.0.1:18099",
     "Verifying credentials ...\nCredentials verified!",
@@ -152,8 +152,8 @@ Deno.test("runWizard() asks nothing with nonInteractive and derives what flags l
   const fromBlock = await runWizard(silent, { ...base, pasted: confSnippet("http://10.0.0.1:8008", "K", "S") }, ok);
   assert.deepEqual([fromBlock.apiServer, fromBlock.webServer, fromBlock.filesServer], [
     "http://10.0.0.1:8008",
-    "http://10.0.0.1:8080",
-    "http://10.0.0.1:8008/files", // the snippet names our files server
+    "http://10.0.0.1:8008", // the snippet names our web server: the server's own address
+    "http://10.0.0.1:8008/files", // and our files server
   ]);
   const flags = await runWizard(silent, {
     ...base,

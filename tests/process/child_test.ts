@@ -110,15 +110,16 @@ Deno.test("spawnChild() throws NotFound naming the program when it does not exis
   );
 });
 
-Deno.test("terminate() kills a tree whose leader traps SIGTERM and whose reparented grandchild ignores it", async () => {
+Deno.test("terminate() kills a tree whose leader traps SIGINT and SIGTERM and whose reparented grandchild ignores them", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    // Leader: traps TERM and keeps running. Grandchild: started by an intermediate shell that exits at once, so
-    // it is reparented; it ignores TERM. A second grandchild ignores TERM and stays the leader's child.
+    // Leader: traps INT and TERM and keeps running. Grandchild: started by an intermediate shell that exits at
+    // once, so it is reparented; it ignores both. A second grandchild ignores them and stays the leader's child.
     const script = `
+      trap 'echo leader-got-int' INT
       trap 'echo leader-got-term' TERM
-      sh -c '(trap "" TERM; exec sleep 1000) & echo $! > "$1/orphan"' sh "$1"
-      (trap "" TERM; exec sleep 1000) &
+      sh -c '(trap "" INT TERM; exec sleep 1000) & echo $! > "$1/orphan"' sh "$1"
+      (trap "" INT TERM; exec sleep 1000) &
       echo $! > "$1/child"
       echo ready > "$1/ready"
       while :; do sleep 0.05; done`;
@@ -142,16 +143,37 @@ Deno.test("terminate() kills a tree whose leader traps SIGTERM and whose reparen
     assert.equal(groupAlive(child.pid), false);
     assert.equal(alive(orphan), false);
     assert.equal(alive(grandchild), false);
-    assert.match(await outText, /leader-got-term/);
+    assert.match(await outText, /leader-got-int[\s\S]*leader-got-term/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("terminate() is graceful when the tree exits on SIGTERM within the grace period", async () => {
-  const child = spawnChild({ cmd: "sh", args: ["-c", "sleep 1000 & wait"], output: "null" });
+Deno.test("terminate() sends SIGINT first: a Python program ends through KeyboardInterrupt, its finally block run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const script = `import pathlib, sys, time
+pathlib.Path(sys.argv[1], "ready").write_text("ready\\n")
+try:
+    time.sleep(1000)
+finally:
+    pathlib.Path(sys.argv[1], "cleaned").write_text("finally ran")`;
+    const child = spawnChild({ cmd: "python3", args: ["-c", script, dir], output: "null" });
+    await waitForFile(`${dir}/ready`);
+    const result = await child.terminate({ graceMs: 30_000, interruptMs: 20_000 });
+    assert.equal(result.graceful, true);
+    assert.equal(await Deno.readTextFile(`${dir}/cleaned`), "finally ran");
+    assert.notEqual(result.status.signal, "SIGKILL");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("terminate() follows SIGINT with SIGTERM for a tree that ignores SIGINT, gracefully within the grace period", async () => {
+  // A non-interactive shell's background job ignores SIGINT: only the SIGTERM sent after interruptMs ends it.
+  const child = spawnChild({ cmd: "sh", args: ["-c", "trap '' INT; sleep 1000 & wait"], output: "null" });
   await new Promise((r) => setTimeout(r, 50));
-  const result = await child.terminate({ graceMs: 5_000 });
+  const result = await child.terminate({ graceMs: 5_000, interruptMs: 100 });
   assert.equal(result.graceful, true);
   assert.deepEqual(result.killed, []);
   assert.equal(result.status.signal, "SIGTERM");

@@ -22,7 +22,7 @@ Deno.test("killLeftoverGroup() kills a recorded tree that is still running and r
   await withDir(async (dir) => {
     const child = spawnChild({
       cmd: "sh",
-      args: ["-c", "trap '' TERM; sleep 1000 & sleep 1000 & wait"],
+      args: ["-c", "trap '' INT TERM; sleep 1000 & sleep 1000 & wait"],
       output: "null",
     });
     const path = `${dir}/run/task.pgid`;

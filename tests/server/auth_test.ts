@@ -113,7 +113,10 @@ Deno.test("server stores secrets hashed and writes the conf snippet with mode 06
     await client.login();
     const snippet = await Deno.readTextFile(snippetPath);
     assert.match(snippet, new RegExp(`"access_key" = "${TEST_ACCESS_KEY}"`));
-    assert.match(snippet, new RegExp(`api_server: ${client.url}`));
+    assert.match(snippet, new RegExp(`api_server: ${client.url}\n`));
+    // Complete as pasted: the SDK's Task.init needs the web server on any port (the server's own address).
+    assert.match(snippet, new RegExp(`web_server: ${client.url}\n`));
+    assert.match(snippet, new RegExp(`files_server: ${client.url}/files\n`));
     assert.equal((await Deno.stat(snippetPath)).mode! & 0o777, 0o600);
     const db = new DatabaseSync(join(dataDir, "clearml.db"), { readOnly: true });
     try {

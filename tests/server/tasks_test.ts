@@ -43,7 +43,7 @@ Deno.test("tasks.create validates name, type and references; get_by_id returns t
     assert.deepEqual(task.tags, ["a", "b"]);
     assert.deepEqual(task.output, { destination: "s3://bucket" });
     assert.deepEqual(task.script, { binary: "python", repository: "", entry_point: "", requirements: {} });
-    assert.deepEqual(task.execution, {});
+    assert.deepEqual(task.execution, { artifacts: [] }); // a list even when there are none (the SDK iterates it)
     assert.equal(task.models.input[0].model, "m1");
     assert.equal(typeof task.models.input[0].updated, "string");
     assert.deepEqual(task.models.output, []);

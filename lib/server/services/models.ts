@@ -6,8 +6,9 @@
  * @module
  */
 
+import { shaped } from "../default_shape.ts";
 import { errors } from "../errors.ts";
-import { clone, type Doc, isObject, newId, sortedTags } from "../json.ts";
+import { clone, type Doc, isObject, newId } from "../json.ts";
 import type { ModelDoc, TaskDoc } from "../model.ts";
 import { project, type QuerySpec, runQuery } from "../query.ts";
 import type { CallContext, Registry } from "../registry.ts";
@@ -35,7 +36,7 @@ function getModel(ctx: CallContext, id: string): ModelDoc {
 }
 
 function view(m: ModelDoc, only?: readonly string[]): Doc {
-  return project({ ...m, tags: sortedTags(m.tags), system_tags: sortedTags(m.system_tags) }, only, SPEC.hiddenFields);
+  return project(shaped("model", m), only, SPEC.hiddenFields);
 }
 
 /** The writable model fields present in the request, validated. */

@@ -5,8 +5,9 @@
  * @module
  */
 
+import { shaped } from "../default_shape.ts";
 import { errors, ServerError } from "../errors.ts";
-import { type Doc, newId, sortedTags } from "../json.ts";
+import { type Doc, newId } from "../json.ts";
 import type { ProjectDoc } from "../model.ts";
 import { project as projectFields, type QuerySpec, runQuery } from "../query.ts";
 import { Params } from "../params.ts";
@@ -34,7 +35,7 @@ export function normalizeProjectName(name: string): string[] {
 }
 
 function view(doc: ProjectDoc): Doc {
-  return { ...doc, tags: sortedTags(doc.tags), system_tags: sortedTags(doc.system_tags) };
+  return shaped("project", doc);
 }
 
 /** The project, or `400/401`. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { shaped } from "../default_shape.ts";
 import { errors } from "../errors.ts";
 import type { Doc } from "../json.ts";
 import type { Db, QueueDoc } from "../model.ts";
@@ -125,11 +126,9 @@ export function queuesOfTask(db: Db, taskId: string): string[] {
 
 /** The queue document as returned (entries joined, tags sorted, old-version metadata as a list). */
 export function queueView(db: Db, q: QueueDoc, opts: { maxEntries?: number; oldMetadata: boolean }): Doc {
-  return {
+  return shaped("queue", {
     ...q,
-    tags: [...new Set(q.tags ?? [])].sort(),
-    system_tags: [...new Set(q.system_tags ?? [])].sort(),
     entries: entriesOf(db, q.id, opts.maxEntries),
-    metadata: opts.oldMetadata ? [] : (q.metadata ?? {}),
-  };
+    metadata: opts.oldMetadata ? [] : q.metadata,
+  });
 }

@@ -1,13 +1,14 @@
 /**
- * How a stored task is returned (server-api.md §4.2.1, §4.2.3): defaults for the embedded objects clients access
- * directly, sorted tags, and the old-version views — `execution.parameters` / `model_desc` below 2.9,
+ * How a stored task is returned (server-api.md §4.2.1, §4.2.3): the task's default shape (`default_shape.ts`), and
+ * the old-version views — `execution.parameters` / `model_desc` below 2.9,
  * `execution.docker_cmd`, `execution.model` and `output.model` below 2.13. Also the `get_all` query description
  * for tasks.
  *
  * @module
  */
 
-import { clone, type Doc, isObject, sortedTags } from "../json.ts";
+import { shaped } from "../default_shape.ts";
+import { clone, type Doc } from "../json.ts";
 import type { TaskDoc } from "../model.ts";
 import { project, type QuerySpec } from "../query.ts";
 import { below, type Version } from "../registry.ts";
@@ -51,20 +52,7 @@ export function mapLegacyPath(path: string): string {
 
 /** Apply the read conversions and defaults; returns a new object. */
 export function taskView(task: TaskDoc, version: Version): Doc {
-  const out = clone(task) as Doc;
-  out.tags = sortedTags(task.tags);
-  out.system_tags = sortedTags(task.system_tags);
-  if (!isObject(out.execution)) out.execution = {};
-  if (!isObject(out.output)) out.output = {};
-  const models = isObject(out.models) ? out.models : {};
-  out.models = {
-    ...models,
-    input: Array.isArray(models.input) ? models.input : [],
-    output: Array.isArray(models.output) ? models.output : [],
-  };
-  if (!isObject(out.hyperparams)) out.hyperparams = {};
-  if (!isObject(out.configuration)) out.configuration = {};
-  if (out.last_iteration === undefined) out.last_iteration = 0;
+  const out = shaped("task", clone(task) as Doc);
   const exec = out.execution as Doc;
   if (below(version, 2, 9)) {
     const params: Doc = {};
