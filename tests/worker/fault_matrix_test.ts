@@ -21,11 +21,12 @@ const NOTE = `/tmp/clearml-fault-note-${Deno.pid}.txt`;
 
 /**
  * Prints numbered lines, says whether the secret reached it by environment (never the value), then goes on
- * printing a line every 0.3 s; SIGTERM is ignored, so an abort ends with SIGKILL.
+ * printing a line every 0.3 s; SIGINT and SIGTERM are ignored, so an abort ends with SIGKILL.
  */
 const TASK = `
 import hashlib, os, signal, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 for i in range(5):
     print("line", i, flush=True)
 print("env", hashlib.sha256(os.environ.get("FAULT_TOKEN", "").encode()).hexdigest(), flush=True)
