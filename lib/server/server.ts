@@ -180,6 +180,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       port: options.port ?? 8008,
       handler: (call) => isFilesPath(call.url.pathname) ? files.handle(call) : dispatcher.handle(call),
       log,
+      now: clock,
     });
     const port = transport.port;
     const url = `http://${urlHost(host)}:${port}`;
