@@ -23,6 +23,7 @@ Deno.test("server + daemon --docker IMAGE with no docker arguments configured: t
     const lines = await env.logLines(id);
     assert.deepEqual(taskOutput(lines).slice(0, 1), ["in container True"], lines.join("\n"));
     assert.ok(lines.some((l) => HOST_NET.test(l)), lines.join("\n"));
+    assert.match(lines.join("\n") + d.output(), /pulled from queue "docker_loopback" by worker/, "the queue by name");
     assert.ok(lines.some((l) => l.startsWith("Executing: docker run") && l.includes(" --network=host ")));
     assert.deepEqual(await env.leftovers(), []);
   } finally {
