@@ -14,6 +14,7 @@
  * @module
  */
 
+import { shlexQuote } from "../config/shlex.ts";
 import { type AgentInstance, type DaemonLaunch, fixedWorkerId, type WorkerIdSpec } from "./worker_identity.ts";
 
 /** What `daemon --stop` resolved to. */
@@ -91,11 +92,10 @@ export function stopTargets(
 export function launchArgs(launch: Partial<DaemonLaunch> | undefined): string {
   if (!launch) return "(arguments unknown)";
   const parts: string[] = [];
-  const quote = (s: string) => /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-  if (launch.queues?.length) parts.push("--queue", ...launch.queues.map(quote));
-  if (launch.gpus !== undefined) parts.push("--gpus", quote(launch.gpus));
+  if (launch.queues?.length) parts.push("--queue", ...launch.queues.map(shlexQuote));
+  if (launch.gpus !== undefined) parts.push("--gpus", shlexQuote(launch.gpus));
   if (launch.cpuOnly) parts.push("--cpu-only");
-  if (launch.docker !== undefined) parts.push("--docker", ...(launch.docker ? [quote(launch.docker)] : []));
+  if (launch.docker !== undefined) parts.push("--docker", ...(launch.docker ? [shlexQuote(launch.docker)] : []));
   if (launch.services) parts.push("--services-mode");
   return parts.length > 0 ? parts.join(" ") : "(the default queue)";
 }
