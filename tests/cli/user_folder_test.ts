@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { enterUserFolder } from "../../lib/cli/user_folder.ts";
 import { UsageError } from "../../lib/cli/errors.ts";
+import { join } from "node:path";
+import { ROOT } from "../helpers/cli.ts";
 
 function fakeEnv(vars: Record<string, string>) {
   return { get: (n: string) => vars[n], delete: (n: string) => void delete vars[n], vars };
@@ -33,4 +35,28 @@ Deno.test("enterUserFolder() names the folder it cannot enter", () => {
     () => enterUserFolder({ env, cwd: "/repo", root: "/repo", compiled: false }),
     (err) => err instanceof UsageError && /"\/nonexistent\/folder" \(INIT_CWD\): /.test(err.message),
   );
+});
+
+Deno.test("through the launcher, a relative path is the caller's and a missing one is named with its absolute path", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "clearml_user_folder_" }));
+  try {
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command(join(ROOT, "scripts", "clearml-agent"), {
+        args,
+        cwd: dir,
+        env: { HOME: dir, CLEARML_CONFIG_FILE: "" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, err: new TextDecoder().decode(out.stderr) };
+    };
+    const script = await run(["task", "create", "--project", "proj", "--name", "name1", "--script", "missing.py"]);
+    assert.equal(script.code, 1);
+    assert.match(script.err, new RegExp(`Script file "missing\\.py" not found: looked for "${dir}/missing\\.py"`));
+    const conf = await run(["config", "--config-file", "nope.conf"]);
+    assert.match(conf.err, new RegExp(`Could not open configuration file "${dir}/nope\\.conf": `));
+    assert.doesNotMatch(conf.err + script.err, /Task agent/, "the launcher does not echo the task");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
