@@ -3,6 +3,7 @@
  * puts the container on the host network by itself, so the agent inside reaches the loopback server.
  */
 import assert from "node:assert/strict";
+import { removeImage } from "../executors/_engine_env.ts";
 import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE } from "./_docker_env.ts";
 
 const ended = (t: Record<string, unknown>) => ["completed", "failed", "stopped"].includes(t.status as string);
@@ -42,6 +43,21 @@ Deno.test("execute --docker with no docker arguments configured reaches the loop
 
     assert.deepEqual(await env.leftovers(), []);
   } finally {
+    await env.close();
+  }
+});
+
+Deno.test("build --docker with no docker arguments configured reaches the loopback server from its build container", async () => {
+  const env = await startDockerEnv({ extra_docker_arguments: [] });
+  const image = `clearml-agent-test/loopback-build:${Deno.pid}-${crypto.randomUUID().slice(0, 6)}`;
+  try {
+    const id = await env.createFull({ script: scriptTask(`print("built")`), container: { image: TEST_IMAGE } });
+    const res = await env.cli(["build", "--id", id, "--docker", "--target", image], env.dockerEnv);
+    assert.equal(res.code, 0, res.out);
+    assert.match(res.out, /is on this machine's loopback: the container uses the host network/);
+    assert.deepEqual(await env.leftovers(), []);
+  } finally {
+    await removeImage(image);
     await env.close();
   }
 });
