@@ -10,6 +10,7 @@ import { exitCodeFor, formatError } from "./lib/cli/errors.ts";
 import { versionLine } from "./lib/version.ts";
 import type { ParsedCommand } from "./lib/cli/args_types.ts";
 import { log } from "./lib/log.ts";
+import { dropPermissions } from "./lib/cli/permissions.ts";
 import { enterUserFolder } from "./lib/cli/user_folder.ts";
 
 /** Run one command line; resolves to the process exit code. */
@@ -17,16 +18,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   let cmd: ParsedCommand;
   try {
     cmd = parseArgs(argv);
+    enterUserFolder(); // relative paths are the caller's, also through `npx deno task agent` (before any revoke)
   } catch (err) {
     console.error(formatError(err, argv.includes("--debug")));
     return exitCodeFor(err);
   }
+  // Least privilege: from here on the process has only what this command line needs (lib/cli/permissions.ts).
+  await dropPermissions(cmd);
   const debug = "global" in cmd && cmd.global.debug;
   if (debug) log.setLevel("debug");
   // The API client (and every agent process started from this one) reads the variable.
   if ("global" in cmd && cmd.global.debugWire) Deno.env.set("CLEARML_AGENT_DEBUG_WIRE", "1");
   try {
-    enterUserFolder(); // relative paths are the caller's, also through `npx deno task agent`
     switch (cmd.kind) {
       case "help":
         await Deno.stdout.write(new TextEncoder().encode(cmd.text));

@@ -50,3 +50,34 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   docker import "$tarball" "$BASE_IMAGE" >/dev/null
 fi
 echo "test base image: $BASE_IMAGE"
+
+# actionlint (the workflow linter .ci/run runs on .github/workflows/*.yml), built from the Go module proxy into
+# $CACHE/bin and rebuilt when missing or of another version. Go comes from PATH (or /usr/local/go), else from
+# Debian's golang-go, whose `go` fetches the newer toolchain actionlint needs (GOTOOLCHAIN=auto). actionlint checks
+# the workflows' `run:` scripts only when it finds shellcheck, so shellcheck is installed too (.ci/run requires it).
+if ! command -v shellcheck >/dev/null 2>&1; then
+  echo "installing shellcheck"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q shellcheck >/dev/null
+fi
+ACTIONLINT_VERSION=1.7.12
+actionlint_bin="$CACHE/bin/actionlint"
+if ! "$actionlint_bin" --version 2>/dev/null | head -n 1 | grep -qx "v$ACTIONLINT_VERSION"; then
+  echo "building actionlint v$ACTIONLINT_VERSION from the Go module proxy"
+  $SUDO mkdir -p "$CACHE/bin"
+  go_bin=$(command -v go || true)
+  [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+  if [ -z "$go_bin" ]; then
+    echo "installing Debian's golang-go (GOTOOLCHAIN=auto brings the Go release actionlint asks for)"
+    $SUDO apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q golang-go >/dev/null
+    go_bin=$(command -v go)
+  fi
+  gopath=$(mktemp -d)
+  GOBIN="$gopath/bin" GOPATH="$gopath" GOMODCACHE="$gopath/mod" GOTOOLCHAIN=auto GOFLAGS=-modcacherw \
+    "$go_bin" install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" \
+    || { rm -rf "$gopath"; echo "building actionlint failed"; exit 1; }
+  $SUDO mv "$gopath/bin/actionlint" "$actionlint_bin"
+  rm -rf "$gopath"
+fi
+echo "actionlint: $actionlint_bin $("$actionlint_bin" --version | head -n 1)"

@@ -1,6 +1,11 @@
 /**
  * `deno task compile [--target NAME]... [--download] [--out-dir DIR]`: build the self-contained executables
- * `dist/clearml-agent-{linux,darwin}-{x64,arm64}`, `dist/SHA256SUMS` and `dist/install.sh` (the release assets).
+ * `dist/clearml-agent-{linux,darwin}-{x64,arm64}`, `dist/SHA256SUMS`, `dist/install.sh` and `dist/cloud-init.yaml`
+ * (the release assets). `--assets-only` builds nothing: it writes `SHA256SUMS` over the binaries already in the
+ * output folder (built one per runner by the release workflow), and the two scripts.
+ *
+ * The release address is one setting: `CLEARML_AGENT_BASE_URL` of the build (default: this project's GitHub
+ * releases) is written into the `RELEASE_BASE_URL=""` line of `install.sh` and `cloud-init.yaml`.
  *
  * Each build runs `deno compile` with the arguments of `compileArgs()` (permission set `agent` of deno.json, the
  * launcher's), then reads the result back (`compile_payload.ts`) and refuses a binary whose baked permissions or
@@ -19,6 +24,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../lib/version.ts";
 import {
+  ADDRESSED_ASSETS,
   ALL_TARGETS,
   binaryName,
   compileArgs,
@@ -27,14 +33,16 @@ import {
   parseTarget,
   PERMISSION_SET,
   planCompile,
+  releaseBaseUrl,
   sha256sums,
   type Target,
+  withReleaseBaseUrl,
 } from "./compile_plan.ts";
 import { literalDynamicImports, type Payload, payloadProblems, readPayload } from "./compile_payload.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-const USAGE = "usage: deno task compile [--target NAME]... [--download] [--out-dir DIR]";
+const USAGE = "usage: deno task compile [--target NAME]... [--download] [--assets-only] [--out-dir DIR]";
 
 class CompileError extends Error {
   override name = "CompileError";
@@ -43,11 +51,12 @@ class CompileError extends Error {
 interface Cli {
   requested: Target[];
   download: boolean;
+  assetsOnly: boolean;
   outDir: string;
 }
 
 function parseCli(argv: readonly string[]): Cli {
-  const cli: Cli = { requested: [], download: false, outDir: join(ROOT, "dist") };
+  const cli: Cli = { requested: [], download: false, assetsOnly: false, outDir: join(ROOT, "dist") };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -55,6 +64,7 @@ function parseCli(argv: readonly string[]): Cli {
       return argv[++i];
     };
     if (arg === "--download") cli.download = true;
+    else if (arg === "--assets-only") cli.assetsOnly = true;
     else if (arg === "--out-dir") cli.outDir = resolve(value());
     else if (arg === "--target") {
       const name = value();
@@ -163,10 +173,21 @@ async function writeSums(outDir: string): Promise<number> {
     }
     entries.push({ name: binaryName(target), sha256: await sha256(path) });
   }
+  if (entries.length === 0) return 0;
   const tmp = join(outDir, `.SHA256SUMS.${crypto.randomUUID()}`);
   Deno.writeTextFileSync(tmp, sha256sums(entries));
   Deno.renameSync(tmp, join(outDir, "SHA256SUMS"));
   return entries.length;
+}
+
+/** Write the scripts that carry the release address, filled in with `baseUrl`. */
+function writeAddressedAssets(outDir: string, baseUrl: string): void {
+  for (const name of ADDRESSED_ASSETS) {
+    const text = withReleaseBaseUrl(Deno.readTextFileSync(join(ROOT, "scripts", name)), baseUrl, name);
+    const tmp = join(outDir, `.${name}.${crypto.randomUUID()}`);
+    Deno.writeTextFileSync(tmp, text, { mode: name.endsWith(".sh") ? 0o755 : 0o644 });
+    Deno.renameSync(tmp, join(outDir, name));
+  }
 }
 
 /** Run the compile task; resolves to the exit code. */
@@ -175,6 +196,21 @@ export async function runCompile(argv: readonly string[], env: Record<string, st
     const cli = parseCli(argv);
     checkVersions();
     launcherPermissionSet();
+    let baseUrl: string;
+    try {
+      baseUrl = releaseBaseUrl(env);
+    } catch (err) {
+      throw new CompileError((err as Error).message);
+    }
+    if (cli.assetsOnly) {
+      if (cli.requested.length > 0 || cli.download) throw new CompileError(`--assets-only builds nothing: ${USAGE}`);
+      const count = await writeSums(cli.outDir);
+      if (count === 0) throw new CompileError(`No binaries in "${shown(cli.outDir)}" to list in SHA256SUMS`);
+      console.log(`wrote ${shown(join(cli.outDir, "SHA256SUMS"))} (${count} files)`);
+      writeAddressedAssets(cli.outDir, baseUrl);
+      console.log(`wrote ${ADDRESSED_ASSETS.join(", ")} for ${baseUrl}`);
+      return 0;
+    }
     const denortBin = env.DENORT_BIN ? resolve(env.DENORT_BIN) : undefined;
     const plan = planCompile({
       requested: cli.requested,
@@ -194,7 +230,8 @@ export async function runCompile(argv: readonly string[], env: Record<string, st
     const count = await writeSums(cli.outDir);
     console.log(`wrote ${shown(join(cli.outDir, "SHA256SUMS"))} (${count} files)`);
     // The installer is a release asset too: `.../releases/latest/download/install.sh | sh`.
-    Deno.copyFileSync(join(ROOT, "scripts", "install.sh"), join(cli.outDir, "install.sh"));
+    writeAddressedAssets(cli.outDir, baseUrl);
+    console.log(`wrote ${ADDRESSED_ASSETS.join(", ")} for ${baseUrl}`);
     return 0;
   } catch (err) {
     if (!(err instanceof CompileError)) throw err;

@@ -194,3 +194,34 @@ export function sha256sums(entries: ReadonlyArray<{ name: string; sha256: string
     .map((e) => `${e.sha256}  ${e.name}\n`)
     .join("");
 }
+
+/** Where releases live when the build is given no `CLEARML_AGENT_BASE_URL`: this project's GitHub releases. */
+export const DEFAULT_RELEASE_BASE_URL = "https://github.com/clearml-deno/clearml-agent/releases";
+
+/**
+ * Release assets that carry the release address, by their source under `scripts/`. Each has exactly one line
+ * `RELEASE_BASE_URL=""` (empty in the repository), which the build fills in; at install time
+ * `CLEARML_AGENT_BASE_URL` still overrides it.
+ */
+export const ADDRESSED_ASSETS: readonly string[] = ["install.sh", "cloud-init.yaml"];
+
+/**
+ * The release address of this build: `CLEARML_AGENT_BASE_URL` when set (the release workflow sets it to its own
+ * repository's releases), else `DEFAULT_RELEASE_BASE_URL`; without a trailing slash. Throws on anything but a plain
+ * http(s) URL, since it is written into shell scripts.
+ */
+export function releaseBaseUrl(env: Record<string, string | undefined>): string {
+  const value = env.CLEARML_AGENT_BASE_URL || DEFAULT_RELEASE_BASE_URL;
+  if (!/^https?:\/\/[A-Za-z0-9._~:/?#@!&+,;=%\[\]-]+$/.test(value)) {
+    throw new Error(`CLEARML_AGENT_BASE_URL "${value}" is not a plain http(s) URL`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** `text` (an asset of `ADDRESSED_ASSETS`) with its `RELEASE_BASE_URL=""` line set to `baseUrl`. */
+export function withReleaseBaseUrl(text: string, baseUrl: string, name: string): string {
+  const line = /^(\s*)RELEASE_BASE_URL=""$/gm;
+  const count = [...text.matchAll(line)].length;
+  if (count !== 1) throw new Error(`"${name}" has ${count} lines RELEASE_BASE_URL="" (needs exactly one)`);
+  return text.replace(line, (_all, indent: string) => `${indent}RELEASE_BASE_URL="${baseUrl}"`);
+}

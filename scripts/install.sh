@@ -7,14 +7,15 @@
 #
 # Settings (environment variables):
 #   CLEARML_AGENT_VERSION      release to install: "latest" (default) or a version such as 0.1.0 (tag v0.1.0)
-#   CLEARML_AGENT_BASE_URL     releases URL (default https://github.com/$CLEARML_AGENT_REPO/releases); the files
-#                              are read from $BASE/latest/download/<file> or $BASE/download/v<version>/<file>
-#   CLEARML_AGENT_REPO         GitHub repository of the releases (default clearml-deno/clearml-agent)
+#   CLEARML_AGENT_BASE_URL     releases URL (default: the release this script came with); the files are read from
+#                              $BASE/latest/download/<file> or $BASE/download/v<version>/<file>
 #   CLEARML_AGENT_INSTALL_DIR  where to put clearml-agent (default /usr/local/bin as root, else ~/.local/bin)
 set -eu
 
-REPO="${CLEARML_AGENT_REPO:-clearml-deno/clearml-agent}"
-BASE_URL="${CLEARML_AGENT_BASE_URL:-https://github.com/$REPO/releases}"
+# The release's address, written here by the release build (`deno task compile`, from its CLEARML_AGENT_BASE_URL);
+# empty in the repository's copy of this script.
+RELEASE_BASE_URL=""
+BASE_URL="${CLEARML_AGENT_BASE_URL:-$RELEASE_BASE_URL}"
 BASE_URL="${BASE_URL%/}"
 VERSION="${CLEARML_AGENT_VERSION:-latest}"
 INSTALL_DIR="${CLEARML_AGENT_INSTALL_DIR:-}"
@@ -84,6 +85,8 @@ default_install_dir() {
 
 main() {
   target=$(detect_target)
+  [ -n "$BASE_URL" ] ||
+    die "No release address: set CLEARML_AGENT_BASE_URL (this is the repository's install.sh; a release's has it)"
   asset="clearml-agent-$target"
   [ -n "$INSTALL_DIR" ] || INSTALL_DIR=$(default_install_dir)
 

@@ -13,7 +13,15 @@ import { join, resolve } from "node:path";
 import type { GlobalOptions, ServerOptions } from "./args_types.ts";
 import { log } from "../log.ts";
 import { startServer } from "../server/server.ts";
-import { LOG_FILE, removePidFile, runningServerPid, waitForExit, writePidFile } from "../server/pidfile.ts";
+import {
+  lockDataDir,
+  LOG_FILE,
+  recordedPid,
+  removePidFile,
+  runningServerPid,
+  waitForExit,
+  writePidFile,
+} from "../server/pidfile.ts";
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -27,14 +35,28 @@ function defaultDataDir(): string {
 export async function runServerCommand(global: GlobalOptions, options: ServerOptions): Promise<number> {
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   if (options.stop) return await stopServer(dataDir);
+  if (!options.detached) return await runForeground(options, dataDir);
   const running = await runningServerPid(dataDir);
-  if (running !== undefined) {
-    throw new Error(`A server is already running on data dir "${dataDir}" (pid ${running})`);
-  }
-  return options.detached ? await startDetached(global, options, dataDir) : await runForeground(options, dataDir);
+  if (running !== undefined) throw alreadyRunning(dataDir, running);
+  return await startDetached(global, options, dataDir);
 }
 
+function alreadyRunning(dataDir: string, pid: number | undefined): Error {
+  return new Error(`A server is already running on data dir "${dataDir}" (pid ${pid ?? "unknown"})`);
+}
+
+/** The foreground server: holds the data folder's lock while it serves (it has no `run` permission for `ps`). */
 async function runForeground(options: ServerOptions, dataDir: string): Promise<number> {
+  const lock = await lockDataDir(dataDir);
+  if (!lock) throw alreadyRunning(dataDir, recordedPid(dataDir));
+  try {
+    return await serve(options, dataDir);
+  } finally {
+    lock.close();
+  }
+}
+
+async function serve(options: ServerOptions, dataDir: string): Promise<number> {
   const handle = await startServer({
     dataDir,
     host: options.host,

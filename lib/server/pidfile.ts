@@ -59,6 +59,33 @@ export async function runningServerPid(dataDir: string): Promise<number | undefi
   return args === "" || /(^|\s)server(\s|$)/.test(args) ? pid : undefined;
 }
 
+/** File name of the lock a running server holds inside the data folder. */
+export const LOCK_FILE = "server.lock";
+
+/**
+ * Take the data folder's lock (an exclusive `flock` on `<data-dir>/server.lock`, creating the folder) and hold it
+ * while the returned file stays open; the system releases it when the process ends, however it ends. `undefined`
+ * when another process holds it. Needs no `run` permission, unlike the `ps` check of `runningServerPid`, so the
+ * foreground server (which gives up `run`, lib/cli/permissions.ts) refuses a second server on its folder this way.
+ */
+export async function lockDataDir(dataDir: string): Promise<Deno.FsFile | undefined> {
+  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const file = await Deno.open(join(dataDir, LOCK_FILE), { read: true, write: true, create: true, mode: 0o600 });
+  if (await file.tryLock(true)) return file;
+  file.close();
+  return undefined;
+}
+
+/** The pid the pid file names (for messages), or `undefined`. */
+export function recordedPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(Deno.readTextFileSync(pidFilePath(dataDir)).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Record this process as the server of the data folder (write aside, rename into place). */
 export function writePidFile(dataDir: string): void {
   const path = pidFilePath(dataDir);

@@ -80,6 +80,33 @@ Deno.test("cloud-init.yaml bootstrap script stops with one line when the credent
   }
 });
 
+Deno.test("cloud-init.yaml from the repository (no release address) stops with one line asking for one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const settings = join(dir, "bootstrap.env");
+    const text = file("/etc/clearml-agent/bootstrap.env").content
+      .replace(/^CLEARML_API_ACCESS_KEY=.*$/m, "CLEARML_API_ACCESS_KEY=AK")
+      .replace(/^CLEARML_API_SECRET_KEY=.*$/m, "CLEARML_API_SECRET_KEY=SK");
+    Deno.writeTextFileSync(settings, text);
+    const script = join(dir, "bootstrap");
+    Deno.writeTextFileSync(script, file("/usr/local/sbin/clearml-agent-bootstrap").content, { mode: 0o755 });
+    const out = await new Deno.Command("sh", {
+      args: [script, settings],
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 1);
+    assert.equal(
+      new TextDecoder().decode(out.stderr),
+      `clearml-agent bootstrap: error: set CLEARML_AGENT_BASE_URL in ${settings} (or use the release's cloud-init.yaml)\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const RECORDING_AGENT = `#!/bin/sh
 if [ "$1" = "--version" ]; then echo "CLEARML-AGENT version 0.1.0"; exit 0; fi
 printf 'agent %s\\n' "$*" >> "$AGENT_LOG"

@@ -4,14 +4,17 @@ import {
   ALL_TARGETS,
   binaryName,
   compileArgs,
+  DEFAULT_RELEASE_BASE_URL,
   EXCLUDES,
   executableTarget,
   parseTarget,
   PERMISSION_SET,
   planCompile,
+  releaseBaseUrl,
   sha256sums,
   type Target,
   TARGETS,
+  withReleaseBaseUrl,
 } from "../../scripts/compile_plan.ts";
 
 function elf(machine: number, cls = 2, data = 1): Uint8Array {
@@ -146,4 +149,23 @@ Deno.test("sha256sums() writes sorted sha256sum lines", () => {
   ]);
   assert.equal(text, `${"a".repeat(64)}  clearml-agent-darwin-arm64\n${"b".repeat(64)}  clearml-agent-linux-x64\n`);
   assert.equal(sha256sums([]), "");
+});
+
+Deno.test("releaseBaseUrl() and withReleaseBaseUrl(): one address, written into the one RELEASE_BASE_URL line", () => {
+  assert.equal(releaseBaseUrl({}), DEFAULT_RELEASE_BASE_URL);
+  assert.equal(releaseBaseUrl({ CLEARML_AGENT_BASE_URL: "" }), DEFAULT_RELEASE_BASE_URL);
+  assert.equal(releaseBaseUrl({ CLEARML_AGENT_BASE_URL: "http://127.0.0.1:8/r//" }), "http://127.0.0.1:8/r");
+  for (const bad of ["ftp://x/y", "https://x/$(id)", "https://x/`id`", 'https://x/"', "https://x y", "/releases"]) {
+    assert.throws(() => releaseBaseUrl({ CLEARML_AGENT_BASE_URL: bad }), /is not a plain http\(s\) URL/, bad);
+  }
+  const script = 'set -eu\n  RELEASE_BASE_URL=""\nBASE="${X:-$RELEASE_BASE_URL}"\n';
+  assert.equal(
+    withReleaseBaseUrl(script, "https://m.example/r", "a.sh"),
+    'set -eu\n  RELEASE_BASE_URL="https://m.example/r"\nBASE="${X:-$RELEASE_BASE_URL}"\n',
+  );
+  assert.throws(() => withReleaseBaseUrl("echo\n", "https://m/r", "b.sh"), /"b.sh" has 0 lines RELEASE_BASE_URL=""/);
+  assert.throws(
+    () => withReleaseBaseUrl('RELEASE_BASE_URL=""\nRELEASE_BASE_URL=""\n', "https://m/r", "c.sh"),
+    /"c.sh" has 2 lines/,
+  );
 });

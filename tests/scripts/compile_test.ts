@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../helpers/cli.ts";
 import { readPayload } from "../../scripts/compile_payload.ts";
-import { ALL_TARGETS, executableTarget } from "../../scripts/compile_plan.ts";
+import { ALL_TARGETS, DEFAULT_RELEASE_BASE_URL, executableTarget } from "../../scripts/compile_plan.ts";
 
 const STAND_IN = "/bin/true";
 
@@ -95,10 +95,44 @@ Deno.test("compile.ts with DENORT_BIN builds its target with the agent permissio
     const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: outDir }).output();
     assert.equal(new TextDecoder().decode(check.stdout), `clearml-agent-${host}: OK\n`);
     assert.equal(check.code, 0);
+    // The scripts carry the default release address (no CLEARML_AGENT_BASE_URL at build time).
+    for (const name of ["install.sh", "cloud-init.yaml"]) {
+      const source = Deno.readTextFileSync(`${ROOT}/scripts/${name}`);
+      assert.equal(
+        Deno.readTextFileSync(join(outDir, name)),
+        source.replace('RELEASE_BASE_URL=""', `RELEASE_BASE_URL="${DEFAULT_RELEASE_BASE_URL}"`),
+      );
+    }
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("compile.ts --assets-only: SHA256SUMS over the runners' binaries, the scripts with CLEARML_AGENT_BASE_URL", async () => {
+  const outDir = await Deno.makeTempDir();
+  try {
+    const empty = await compile(["--assets-only", "--out-dir", outDir], {});
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /^compile: error: No binaries in ".*" to list in SHA256SUMS\n$/);
+    assert.deepEqual([...Deno.readDirSync(outDir)], []);
+    Deno.writeTextFileSync(join(outDir, "clearml-agent-linux-arm64"), "arm\n");
+    Deno.writeTextFileSync(join(outDir, "clearml-agent-darwin-x64"), "mac\n");
+    const base = "https://mirror.example.com/clearml-agent/releases";
+    const bad = await compile(["--assets-only", "--out-dir", outDir], { CLEARML_AGENT_BASE_URL: 'x"; rm -rf /' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^compile: error: CLEARML_AGENT_BASE_URL "x"; rm -rf \/" is not a plain http\(s\) URL\n$/);
+    const r = await compile(["--assets-only", "--out-dir", outDir], { CLEARML_AGENT_BASE_URL: `${base}/` });
+    assert.equal(r.code, 0, r.stderr);
+    const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: outDir }).output();
     assert.equal(
-      Deno.readTextFileSync(join(outDir, "install.sh")),
-      Deno.readTextFileSync(`${ROOT}/scripts/install.sh`),
+      new TextDecoder().decode(check.stdout),
+      "clearml-agent-darwin-x64: OK\nclearml-agent-linux-arm64: OK\n",
     );
+    for (const name of ["install.sh", "cloud-init.yaml"]) {
+      const text = Deno.readTextFileSync(join(outDir, name));
+      assert.equal(text.match(/RELEASE_BASE_URL="[^"]*"/g)?.join(), `RELEASE_BASE_URL="${base}"`, name);
+    }
+    assert.equal(Deno.statSync(join(outDir, "install.sh")).mode! & 0o777, 0o755);
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }

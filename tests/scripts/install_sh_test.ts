@@ -177,3 +177,19 @@ Deno.test("install.sh installs a pinned version from its tag into ~/.local/bin f
     await Deno.remove(b.dir, { recursive: true });
   }
 });
+
+Deno.test("the repository's install.sh (no release address) refuses to guess one, in one line", async () => {
+  const b = await box();
+  try {
+    const r = await install(b, { CLEARML_AGENT_INSTALL_DIR: b.installDir });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      "clearml-agent install: error: No release address: set CLEARML_AGENT_BASE_URL (this is the repository's " +
+        "install.sh; a release's has it)\n",
+    );
+    assert.deepEqual(listing(b.installDir), []);
+  } finally {
+    await Deno.remove(b.dir, { recursive: true });
+  }
+});
