@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { removeImage } from "../executors/_engine_env.ts";
+import { spawnServerProcess } from "../helpers/server.ts";
 import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE } from "./_docker_env.ts";
 
 const ended = (t: Record<string, unknown>) => ["completed", "failed", "stopped"].includes(t.status as string);
@@ -11,8 +12,11 @@ const HOST_NET =
   /^The server "http:\/\/127\.0\.0\.1:\d+".* is on this machine's loopback: the container uses the host network/;
 
 Deno.test("server + daemon --docker IMAGE with no docker arguments configured: the task completes inside the container", async () => {
-  const env = await startDockerEnv({ extra_docker_arguments: [] });
+  const dataDir = await Deno.makeTempDir({ prefix: "clearml_loopback_server_" });
+  const server = await spawnServerProcess(dataDir); // `clearml-agent server`: listens on 127.0.0.1
+  const env = await startDockerEnv({ extra_docker_arguments: [] }, server.url);
   try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.doesNotMatch(await Deno.readTextFile(env.configFile), /--network|extra_docker_arguments: \[[^\]]/);
     const id = await env.createFull({
       script: scriptTask(`import os\nprint("in container", os.path.exists("/.dockerenv"))`),
@@ -29,6 +33,8 @@ Deno.test("server + daemon --docker IMAGE with no docker arguments configured: t
     assert.deepEqual(await env.leftovers(), []);
   } finally {
     await env.close();
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
   }
 });
 
