@@ -3,13 +3,16 @@
  * ".properties" shape (§12.2): one `dotted.key = value` line per leaf, lists as `key.0 = ...`, booleans
  * `true`/`false`, null values omitted; `env`, `logging.loggers.urllib3.level` and `logging.version` left out.
  * Values are printed as written (the reference escapes `=`, `!` and `#` with `\`, which reads as part of the value:
- * `python_version >\= '3.10'`); only a newline is shown as `\n`, so that each key stays on one line.
+ * `python_version >\= '3.10'`); only a newline is shown as `\n`, so that each key stays on one line. A key accepted
+ * for compatibility without effect here (`key_uses.ts`) gets a `# no effect (accepted for compatibility): <reason>`
+ * comment line above it.
  *
  * @module
  */
 
 import { type ConfigTree, isObject } from "./merge.ts";
 import { VERSION } from "../version.ts";
+import { noEffectReason } from "./key_uses.ts";
 
 const DROPPED = new Set(["env", "logging.loggers.urllib3.level", "logging.version"]);
 
@@ -19,6 +22,10 @@ function escape(text: string): string {
 
 function flatten(value: unknown, path: string, out: string[]): void {
   if (DROPPED.has(path) || value === null || value === undefined) return;
+  const noEffect = isObject(value) ? undefined : noEffectReason(path);
+  if (noEffect && !(Array.isArray(value) && value.length === 0)) {
+    out.push(`# no effect (accepted for compatibility): ${noEffect}`);
+  }
   if (isObject(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k, out);
   } else if (Array.isArray(value)) {

@@ -23,6 +23,7 @@ import { createRegistry } from "./services/mod.ts";
 import { Store } from "./store.ts";
 import { type Clock, isoDate, systemClock } from "./time.ts";
 import { runWatchdog, type WatchdogReport } from "./watchdog.ts";
+import { isWebPath, WebPage } from "./web/page_server.ts";
 
 /** File names inside the data folder. */
 export const DB_FILE = "clearml.db";
@@ -175,10 +176,16 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       maxUploadBytes: options.maxUploadBytes,
       wireTrace: options.wireTrace,
     });
+    const page = new WebPage({ auth, issueToken: app.issueToken });
     transport = Http1Server.listen({
       host,
       port: options.port ?? 8008,
-      handler: (call) => isFilesPath(call.url.pathname) ? files.handle(call) : dispatcher.handle(call),
+      handler: (call) =>
+        isFilesPath(call.url.pathname)
+          ? files.handle(call)
+          : isWebPath(call.url.pathname)
+          ? page.handle(call)
+          : dispatcher.handle(call),
       log,
       now: clock,
     });
