@@ -98,15 +98,9 @@ Deno.test("systemdUnit() passes queues, docker, GPUs, user and config file throu
     "nvidia/cuda:12.4.1-runtime-ubuntu22.04 --ipc=host -e A=50%",
   ]);
   assert.deepEqual(splitExec(value(unit, "Service", "ExecStop")!), stopArgv(s));
-  assert.deepEqual(stopArgv(s).slice(-7), [
-    "--config-file",
-    "/etc/clearml-agent/clearml.conf",
-    "--gpus",
-    "0,1",
-    "--queue",
-    "gpu 1",
-    "default",
-  ]);
+  // The stop names the daemon by the arguments it was started with: config file, GPUs and queues (checked above).
+  assert.deepEqual(stopArgv(s).slice(1, 4), ["daemon", "--stop", "--drain"]);
+  assert.deepEqual(stopArgv(s).slice(4), daemonArgv(s).slice(3, 10));
   assert.equal(value(unit, "Service", "User"), "clearml");
   assert.equal(value(unit, "Service", "TimeoutStopSec"), "infinity");
   assert.equal(value(unit, "Unit", "Wants"), "network-online.target docker.service");
