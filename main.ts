@@ -11,12 +11,14 @@ import { versionLine } from "./lib/version.ts";
 import type { ParsedCommand } from "./lib/cli/args_types.ts";
 import { log } from "./lib/log.ts";
 import { dropPermissions } from "./lib/cli/permissions.ts";
+import { enterUserFolder } from "./lib/cli/user_folder.ts";
 
 /** Run one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let cmd: ParsedCommand;
   try {
     cmd = parseArgs(argv);
+    enterUserFolder(); // relative paths are the caller's, also through `npx deno task agent` (before any revoke)
   } catch (err) {
     console.error(formatError(err, argv.includes("--debug")));
     return exitCodeFor(err);

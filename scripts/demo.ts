@@ -16,6 +16,7 @@
 
 import { join } from "node:path";
 import { agentCommand } from "../tests/helpers/cli.ts";
+import { shlexJoin } from "../lib/config/shlex.ts";
 
 const keep = Deno.args.includes("--keep");
 const dir = await Deno.makeTempDir({ prefix: "clearml-agent-demo-" });
@@ -36,7 +37,7 @@ function randomKey(length: number, alphabet: string): string {
 
 /** Run `clearml-agent <args>` (printed first); output goes to the terminal unless captured. */
 async function agent(args: string[], options: { capture?: boolean; env?: Record<string, string> } = {}) {
-  console.log(`\n$ clearml-agent ${args.join(" ")}`);
+  console.log(`\n$ clearml-agent ${shlexJoin(args)}`); // quoted: each line can be pasted back
   const out = await new Deno.Command(Deno.execPath(), {
     args: agentCommand(args),
     env: { CLEARML_CONFIG_FILE: conf, ...options.env },

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import type { ConfigOptions, GlobalOptions } from "./args_types.ts";
 import { loadConfig } from "../config/load.ts";
 import { maskTree } from "../config/mask.ts";
@@ -24,6 +25,11 @@ export function runConfigCommand(global: GlobalOptions, options: ConfigOptions):
     urls: s.urls,
     dockerExtraKeys: loaded.typed.agent.hide_docker_command_env_vars.extra_keys,
   });
-  const text = options.json ? JSON.stringify(tree, null, 2) + "\n" : configPrintout(tree, loaded.configFile);
+  const home = Deno.env.get("HOME") ?? "~";
+  const missing = {
+    lookedFor: [join(home, "clearml.conf"), join(home, "trains.conf")],
+    hasServer: Boolean(loaded.typed.api.api_server ?? loaded.typed.api.host),
+  };
+  const text = options.json ? JSON.stringify(tree, null, 2) + "\n" : configPrintout(tree, loaded.configFile, missing);
   return Deno.stdout.write(new TextEncoder().encode(text)).then(() => 0);
 }

@@ -23,10 +23,12 @@ import {
   installStopSignals,
   newDaemonLogPath,
   openBackgroundLog,
+  ownLogFile,
   startDetached,
   stopDaemons,
 } from "../worker/daemon_process.ts";
-import { agentTempDir, listInstances, stopTargets, workerIdFor, type WorkerIdSpec } from "../worker/worker_identity.ts";
+import { agentTempDir, listInstances, workerIdFor, type WorkerIdSpec } from "../worker/worker_identity.ts";
+import { stopTargets } from "../worker/daemon_stop.ts";
 import { shlexJoin, shlexSplit } from "../config/shlex.ts";
 import { ScheduleConfigError, type WorkingHours, workingHours } from "../worker/schedule.ts";
 import { scheduleStatus } from "../worker/schedule_status.ts";
@@ -65,6 +67,16 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
     workerId: config.agent.worker_id || undefined,
     visibleDevices: gpus.visibleDevices,
     dynamicGpus: dynamic ? options.gpus : undefined,
+    // What `daemon --stop` compares (with the same arguments) and what numbers the slots (per server).
+    launch: {
+      server: config.api.api_server ?? config.api.host ?? "",
+      uid: Deno.uid(),
+      queues: options.queues,
+      ...(options.gpus !== undefined ? { gpus: options.gpus } : {}),
+      ...(options.docker ? { docker: [options.docker.image ?? "", ...options.docker.args].join(" ").trim() } : {}),
+      ...(options.servicesMode !== undefined ? { services: true } : {}),
+      ...(options.cpuOnly ? { cpuOnly: true } : {}),
+    },
   };
 
   const tmpDir = agentTempDir();
@@ -97,6 +109,7 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
   const out = options.foreground ? terminal : openBackgroundLog(newDaemonLogPath(tmpDir));
   if (out.path) terminal.say(`Running CLEARML-AGENT daemon in background mode, writing stdout/stderr to ${out.path}`);
   log.setSink((line) => out.say(line));
+  const logFile = ownLogFile(out.path, global.debug);
   const signals = installStopSignals(out.say);
   for (const line of await applyConfigSections(loaded.tree, config, expander())) out.say(line);
   const tags = options.childReportTags ?? shlexSplit(Deno.env.get("CLEARML_WORKER_TAGS") ?? "");
@@ -110,8 +123,9 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
       say: out.say,
     })
     : undefined;
+  let code = 1;
   try {
-    return await runDaemon({
+    code = await runDaemon({
       client: apiClientFor(config, config.agent.worker_name),
       config,
       expand: expander(),
@@ -144,9 +158,11 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
       hours,
       docker,
     });
+    return code;
   } finally {
     signals.dispose();
     log.setSink((line) => Deno.stderr.writeSync(new TextEncoder().encode(line + "\n")));
     out.close();
+    if (code === 0 && logFile) await Deno.remove(logFile).catch(() => {}); // a clean stop leaves nothing in /tmp
   }
 }

@@ -187,7 +187,12 @@ async function fullMonitoring(
       config,
       expand: expander(),
       taskId: await resolveTaskId(client, options.id),
-      spec: { workerName: config.agent.worker_name, workerId: explicit, visibleDevices: gpus.visibleDevices },
+      spec: {
+        workerName: config.agent.worker_name,
+        workerId: explicit,
+        visibleDevices: gpus.visibleDevices,
+        launch: { server: config.api.api_server ?? config.api.host ?? "", uid: Deno.uid(), queues: [] },
+      },
       globalArgs: [
         ...(global.configFile ? ["--config-file", global.configFile] : []),
         ...(global.debug ? ["--debug"] : []),

@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import type { GlobalOptions, InitOptions } from "./args_types.ts";
 import { printOut } from "./_print.ts";
+import { EMBEDDED_BUILD } from "../version.ts";
 import { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { registerSecret } from "../logs/redact.ts";
@@ -51,6 +52,22 @@ async function verifyCredentials(api: string, creds: Credentials): Promise<Verif
       return { ok: false, unreachable: false, reason: err.serverMessage };
     }
     return { ok: false, unreachable: true, reason: err instanceof ApiError ? err.serverMessage : String(err) };
+  }
+}
+
+/** True when `api` is clearml-agent's embedded server: its `server.info` (no credentials) names the build. */
+async function isEmbeddedServer(api: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${api.replace(/\/+$/, "")}/server.info`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      signal: AbortSignal.timeout(5_000),
+    });
+    const body = await res.json() as { data?: { build?: unknown } };
+    return typeof body.data?.build === "string" && body.data.build.startsWith(EMBEDDED_BUILD);
+  } catch {
+    return false; // unreachable or not a ClearML answer: the verification step says what is wrong
   }
 }
 
@@ -96,6 +113,7 @@ export async function runInitCommand(global: GlobalOptions, options: InitOptions
         verify: !options.noVerify,
       },
       verifyCredentials,
+      isEmbeddedServer,
     );
   } finally {
     reader.release();

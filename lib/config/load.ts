@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseHocon } from "./hocon.ts";
 import { ConfigError } from "./errors.ts";
 import { type ConfigTree, deepMerge, isObject, leaves } from "./merge.ts";
@@ -50,7 +50,9 @@ function readConf(path: string, env: EnvLookup): ConfigTree {
   try {
     text = Deno.readTextFileSync(path);
   } catch (err) {
-    throw new ConfigError(`Could not open configuration file "${path}": ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`Could not open configuration file "${resolve(path)}": ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parseHocon(text, { filename: path, env });
 }
@@ -76,7 +78,7 @@ export function configFiles(options: { configFile?: string; env: EnvLookup; home
   files: string[];
   explicit: boolean;
 } {
-  if (options.configFile) return { files: [expandHome(options.configFile, options.home)], explicit: true };
+  if (options.configFile) return { files: [resolve(expandHome(options.configFile, options.home))], explicit: true };
   const fromEnv = firstSet(options.env, ["CLEARML_CONFIG_FILE", "TRAINS_CONFIG_FILE"]);
   if (fromEnv) return { files: [expandHome(fromEnv.value, options.home)], explicit: true };
   return {

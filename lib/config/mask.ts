@@ -49,12 +49,17 @@ function compile(patterns: readonly string[]): RegExp[] {
   });
 }
 
+/** Hide every value under a secret key; numbers and booleans are settings (`token_expiration_threshold_sec`). */
 function hideAll(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(hideAll);
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideAll(v)]));
   if (value === null || value === undefined || value === "") return value;
+  if (typeof value === "number" || typeof value === "boolean") return value;
   return HIDDEN;
 }
+
+/** The masking patterns themselves are not secrets (the packaged `hide_secrets` names their own key). */
+const PATTERN_LISTS = "sanitize_config_printout";
 
 function mapStrings(value: unknown, fn: (s: string) => string): unknown {
   if (typeof value === "string") return fn(value);
@@ -96,7 +101,8 @@ export function maskTree(tree: ConfigTree, rules: MaskRules): ConfigTree {
   const walk = (node: ConfigTree): ConfigTree => {
     const out: ConfigTree = {};
     for (const [key, value] of Object.entries(node)) {
-      if (test(keep, key)) out[key] = isObject(value) ? walk(value) : value;
+      if (key === PATTERN_LISTS && isObject(value)) out[key] = value;
+      else if (test(keep, key)) out[key] = isObject(value) ? walk(value) : value;
       else if (test(hideRec, key) || test(hide, key)) out[key] = hideAll(value);
       else if (test(urls, key)) out[key] = mapStrings(value, maskUrlPasswords);
       else if (test(docker, key)) {

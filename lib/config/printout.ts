@@ -1,9 +1,11 @@
 /**
  * The configuration printout of `clearml-agent config` (and of `daemon`/`execute` start-up), in the reference's
  * ".properties" shape (§12.2): one `dotted.key = value` line per leaf, lists as `key.0 = ...`, booleans
- * `true`/`false`, `=`, `!`, `#` and newlines escaped with `\`, null values omitted; `env`,
- * `logging.loggers.urllib3.level` and `logging.version` left out. A key accepted for compatibility without effect
- * here (`key_uses.ts`) gets a `# no effect (accepted for compatibility): <reason>` comment line above it.
+ * `true`/`false`, null values omitted; `env`, `logging.loggers.urllib3.level` and `logging.version` left out.
+ * Values are printed as written (the reference escapes `=`, `!` and `#` with `\`, which reads as part of the value:
+ * `python_version >\= '3.10'`); only a newline is shown as `\n`, so that each key stays on one line. A key accepted
+ * for compatibility without effect here (`key_uses.ts`) gets a `# no effect (accepted for compatibility): <reason>`
+ * comment line above it.
  *
  * @module
  */
@@ -15,7 +17,7 @@ import { noEffectReason } from "./key_uses.ts";
 const DROPPED = new Set(["env", "logging.loggers.urllib3.level", "logging.version"]);
 
 function escape(text: string): string {
-  return text.replace(/[=!#]/g, (c) => `\\${c}`).replace(/\n/g, "\\\n");
+  return text.replace(/\n/g, "\\n");
 }
 
 function flatten(value: unknown, path: string, out: string[]): void {
@@ -40,8 +42,25 @@ export function propertiesLines(tree: ConfigTree): string[] {
   return out;
 }
 
-/** The whole printout with its header. */
-export function configPrintout(tree: ConfigTree, location: string | undefined): string {
+/**
+ * The whole printout with its header. Without a configuration file, a line says so (and where it looked), and
+ * one more when no server is set by any means.
+ */
+export function configPrintout(
+  tree: ConfigTree,
+  location: string | undefined,
+  missing?: { lookedFor: readonly string[]; hasServer: boolean },
+): string {
   const header = `Current configuration (clearml_agent v${VERSION}, location: ${location ?? "None"}):`;
-  return [header, "-".repeat(22), ...propertiesLines(tree), ""].join("\n");
+  const notes: string[] = [];
+  if (!location && missing) {
+    notes.push(
+      `No configuration file found (looked for ${missing.lookedFor.map((f) => `"${f}"`).join(" and ")}): ` +
+        "built-in defaults and CLEARML_* variables only",
+    );
+    if (!missing.hasServer) {
+      notes.push("No server configured (api.api_server): run `clearml-agent init` or set CLEARML_API_HOST");
+    }
+  }
+  return [...notes, header, "-".repeat(22), ...propertiesLines(tree), ""].join("\n");
 }

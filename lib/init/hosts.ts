@@ -95,7 +95,7 @@ export function parseHost(url: URL, askDefaultPorts?: () => boolean): DerivedHos
       api: self,
       web: swap(url, ":8008", ":8080"),
       files: swap(url, ":8008", ":8081"),
-      message: "Port 8008 is the api port. Replacing 8080 with 8008 for Web application",
+      message: "Port 8008 is the api port: the web application is taken to be on port 8080, the files server on 8081",
       derived: true,
     };
   }

@@ -4,7 +4,11 @@
  * choose the default output URI, git user and token, extra index URLs. Values given as flags skip their
  * question; with `nonInteractive` nothing is asked (missing values take their defaults).
  *
- * Deviations, on purpose: secrets are never echoed back (the reference prints the git token and, on a failed
+ * Deviations, on purpose: every prompt is a question with its default in brackets (`API server address?
+ * [http://127.0.0.1:8008] `), where the reference printed statements (`API Host configured to: [...]`); when the
+ * API address is clearml-agent's embedded server (its `server.info` says so) the web address is the API address
+ * itself (its page is served at `/`) and the files server `<api>/files`, never a derived :8080/:8081; secrets are
+ * never echoed back (the reference prints the git token and, on a failed
  * verification, the secret key); a host that gives nothing to derive (our server on any port) offers the API
  * address as the default of the others instead of insisting on a web address; an unreachable server ends the
  * setup with an error (there is nothing to retry with new credentials), and so do credentials refused twice.
@@ -48,6 +52,9 @@ export type VerifyResult = { ok: true } | { ok: false; unreachable: boolean; rea
 /** Checks credentials against an API server. */
 export type Verifier = (apiServer: string, credentials: Credentials) => Promise<VerifyResult>;
 
+/** True when the API server is clearml-agent's embedded server (its `server.info` build names it). */
+export type ServerIdentifier = (apiServer: string) => Promise<boolean>;
+
 const DESCRIPTION = `
 Please create new clearml credentials through the settings page in your \`clearml-server\` web app,
 or create a free account at https://app.clear.ml/settings/webapp-configuration
@@ -86,7 +93,7 @@ class Dialogue {
   /** `input_url`: Enter (or y/yes) keeps `current`; otherwise the first valid URL typed. */
   async url(label: string, current: string): Promise<string> {
     for (let tries = 0; tries < 20; tries++) {
-      const answer = (await this.ask(`${label} configured to: ${current ? `[${current}] ` : ""}`)).trim();
+      const answer = (await this.ask(`${label} address? ${current ? `[${current}] ` : ""}`)).trim();
       if (current && (answer === "" || ["y", "yes"].includes(answer.toLowerCase()))) return current;
       const url = verifyUrl(answer);
       if (url) return hostText(url);
@@ -109,8 +116,8 @@ async function readPaste(d: Dialogue): Promise<string> {
 }
 
 async function manualCredentials(d: Dialogue): Promise<Credentials | undefined> {
-  const accessKey = (await d.ask("Enter user access key: ")).trim();
-  const secretKey = (await d.ask("Enter user secret: ")).trim();
+  const accessKey = (await d.ask("Access key? ")).trim();
+  const secretKey = (await d.ask("Secret key? ")).trim();
   return accessKey && secretKey ? { accessKey, secretKey } : undefined;
 }
 
@@ -158,6 +165,18 @@ function hostsGiven(a: WizardAnswers, block: PastedBlock): Partial<Hosts> {
   };
 }
 
+/** The hosts of our embedded server: one address for the API, the web page (`/`) and the files (`/files`). */
+async function embeddedHosts(d: Dialogue, a: WizardAnswers, given: Partial<Hosts>): Promise<Hosts> {
+  const ask = !a.nonInteractive;
+  const api = ask && !a.apiServer ? await d.url("API server", given.api!) : given.api!;
+  if (ask) d.say(`${api} is clearml-agent's embedded server: its web page and files server use the same address.`);
+  const webDefault = a.webServer ? given.web! : api;
+  const web = ask && !a.webServer ? await d.url("Web application", webDefault) : webDefault;
+  const filesDefault = a.filesServer ? given.files! : given.files ?? `${api}/files`;
+  const files = ask && !a.filesServer ? await d.url("File store", filesDefault) : filesDefault;
+  return { api, web, files };
+}
+
 function hostsWithoutQuestions(given: Partial<Hosts>): Hosts {
   if (given.api) {
     const api = requireUrl("api_server", given.api);
@@ -173,22 +192,29 @@ function hostsWithoutQuestions(given: Partial<Hosts>): Hosts {
   return { api: derived.api, web: given.web, files: given.files ?? derived.files };
 }
 
-async function hostsStep(d: Dialogue, a: WizardAnswers, block: PastedBlock): Promise<Hosts> {
+async function hostsStep(
+  d: Dialogue,
+  a: WizardAnswers,
+  block: PastedBlock,
+  identify: ServerIdentifier,
+): Promise<Hosts> {
   const given = hostsGiven(a, block);
+  if (given.api && await identify(given.api)) return await embeddedHosts(d, a, given);
   if (a.nonInteractive) return hostsWithoutQuestions(given);
   const webInput = Boolean(given.web) || !given.api;
   let first: string;
-  if (given.web) first = a.webServer ? given.web : await d.url("WEB Host", given.web);
-  else if (given.api) first = a.apiServer ? given.api : await d.url("API Host", given.api);
+  if (given.web) first = a.webServer ? given.web : await d.url("Web application", given.web);
+  else if (given.api) first = a.apiServer ? given.api : await d.url("API server", given.api);
   else {
-    d.say(`\nEnter the url of the clearml-server's Web service, for example: ${LOCAL_WEB} or ${DEFAULT_WEB}\n`);
-    first = await d.url("WEB Host", DEFAULT_WEB);
+    d.say(`\nThe clearml-server's web application, for example ${LOCAL_WEB} or ${DEFAULT_WEB}:\n`);
+    first = await d.url("Web application", DEFAULT_WEB);
   }
   const url = verifyUrl(first)!;
   let defaultPorts = false;
   if (needsPortQuestion(url)) {
-    const answer = (await d.ask("Host port not detected, do you wish to use the default 8080 port n/[y]? "))
-      .trim().toLowerCase();
+    const answer =
+      (await d.ask("No port in the address: use the default ports (web 8080, API 8008, files 8081)? [Y/n] "))
+        .trim().toLowerCase();
     defaultPorts = answer === "" || answer === "y" || answer === "yes";
   }
   const derived = parseHost(url, () => defaultPorts);
@@ -198,12 +224,12 @@ async function hostsStep(d: Dialogue, a: WizardAnswers, block: PastedBlock): Pro
   if (webInput) {
     // As the reference: an address typed as the web host may turn out to be the API's (port 8008, `api.`).
     web = derived.derived ? derived.web : first;
-    api = a.apiServer ? given.api! : await d.url("API Host", derived.api || first);
+    api = a.apiServer ? given.api! : await d.url("API server", given.api ?? (derived.api || first));
   } else {
     api = first;
-    web = a.webServer ? given.web! : await d.url("Web Application Host", derived.web || api);
+    web = a.webServer ? given.web! : await d.url("Web application", derived.web || api);
   }
-  const files = a.filesServer ? given.files! : await d.url("File Store Host", given.files ?? (derived.files || api));
+  const files = a.filesServer ? given.files! : await d.url("File store", given.files ?? (derived.files || api));
   return { api, web, files };
 }
 
@@ -228,14 +254,14 @@ async function verifyStep(d: Dialogue, a: WizardAnswers, api: string, creds: Cre
 
 async function outputUriStep(d: Dialogue, a: WizardAnswers, files: string): Promise<string | undefined> {
   if (a.outputUri !== undefined || a.nonInteractive) return a.outputUri || undefined;
-  const prompt =
-    "Default Output URI (used to automatically store models and artifacts): (N)one/ClearML (S)erver/(C)ustom [None] ";
+  const prompt = "Where should models and artifacts be stored by default (the default output URI): " +
+    "(N)one, the ClearML (S)erver, or (C)ustom? [None] ";
   for (let tries = 0; tries < 20; tries++) {
     const answer = (await d.ask(prompt)).trim().toLowerCase();
     let uri: string | undefined;
     if (answer === "" || answer === "n") uri = undefined;
     else if (answer === "s") uri = files;
-    else if (answer === "c") uri = (await d.ask("Custom Default Output URI: ")).trim() || undefined;
+    else if (answer === "c") uri = (await d.ask("Custom default output URI? ")).trim() || undefined;
     else continue;
     d.say(`\nDefault Output URI: ${uri ?? "not set"}`);
     return uri;
@@ -247,14 +273,14 @@ async function gitStep(d: Dialogue, a: WizardAnswers): Promise<{ user?: string; 
   if (a.gitUser !== undefined || a.nonInteractive) {
     return { user: a.gitUser || undefined, pass: a.gitPass || undefined };
   }
-  const user = (await d.ask("Enter git username for repository cloning (leave blank for SSH key authentication): [] "))
+  const user = (await d.ask("Git user name for cloning repositories (leave blank for SSH key authentication)? [] "))
     .trim();
   if (!user) return {};
   d.say(
     "A git personal access token works as the password (GitHub, GitLab and Bitbucket each let you create one " +
       "in your account settings).",
   );
-  const pass = a.gitPass ?? (await d.ask(`Enter git personal token for user '${user}': `)).trim();
+  const pass = a.gitPass ?? (await d.ask(`Git personal access token for user '${user}'? `)).trim();
   d.say(`Git repository cloning will be using user=${user} token=${pass ? secretHint(pass) : ""}`);
   return { user, pass };
 }
@@ -263,25 +289,29 @@ async function indexStep(d: Dialogue, a: WizardAnswers): Promise<string[]> {
   if (a.extraIndexUrls !== undefined || a.nonInteractive) return [...(a.extraIndexUrls ?? [])];
   const urls: string[] = [];
   let answer = (await d.ask(
-    "\nEnter additional artifact repository (extra-index-url) to use when installing python packages " +
-      "(leave blank if not required):",
+    "\nAn additional package index (extra-index-url) for installing Python packages (leave blank if none)? ",
   )).trim();
   while (answer && urls.length < 100) {
     urls.push(answer);
-    answer = (await d.ask("Another artifact repository? (enter another url or leave blank if done):")).trim();
+    answer = (await d.ask("Another package index (leave blank if done)? ")).trim();
   }
   if (urls.length > 0) d.say(`The following artifact repositories will be added:\n\t- ${urls.join("\n\t- ")}`);
   return urls;
 }
 
 /** Run the dialogue; resolves to the values to write. Throws `WizardError` (one line) when setup cannot finish. */
-export async function runWizard(io: WizardIo, a: WizardAnswers, verify: Verifier): Promise<ConfValues> {
+export async function runWizard(
+  io: WizardIo,
+  a: WizardAnswers,
+  verify: Verifier,
+  identify: ServerIdentifier = () => Promise.resolve(false),
+): Promise<ConfValues> {
   const d = new Dialogue(io);
   const { creds: pastedCreds, block } = await credentialsStep(d, a);
   if (!a.nonInteractive) {
     d.say(`Detected credentials key="${pastedCreds.accessKey}" secret="${secretHint(pastedCreds.secretKey)}"`);
   }
-  const hosts = await hostsStep(d, a, block);
+  const hosts = await hostsStep(d, a, block, identify);
   if (!a.nonInteractive) {
     d.say(`\nClearML Hosts configuration:\nWeb App: ${hosts.web}\nAPI: ${hosts.api}\nFile Store: ${hosts.files}\n`);
   }

@@ -20,6 +20,7 @@ import {
 } from "../../executors/_docker_args.ts";
 import { expandEnvItems, mergeArgs, screenTaskArgs } from "../../executors/_docker_spec.ts";
 import type { ContainerChoice } from "./container_select.ts";
+import { withLoopbackNetwork } from "./container_network.ts";
 import { glibcLoader, muslLoader } from "./self_command_container.ts";
 
 const SECRET_NAME = /SECRET|PASSW|TOKEN|KEY|CREDENTIAL|AUTH/i;
@@ -112,7 +113,7 @@ export function dockerArgs(
     for (const d of screened.dropped) o.say(`Warning: docker argument "${d}" of the task is not allowed: ignored`);
     task = a.docker_allow_host_environ ? expandEnvItems(screened.kept, o.hostEnv) : screened.kept;
   } else task = expandEnvItems(task, o.hostEnv);
-  const merged = mergeArgs(admin, task, rules);
+  const merged = withLoopbackNetwork(mergeArgs(admin, task, rules), o.config, o.say);
   return { merged, parsed: applyArgs(merged) };
 }
 

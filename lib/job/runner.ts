@@ -43,6 +43,8 @@ export interface TaskRunnerOptions {
   workerId: string;
   /** The queue the task came from (for the first log line). */
   queueId?: string;
+  /** Its name (the first log line names the queue by it). */
+  queueName?: string;
   /** The program that runs this agent (`selfCommand()`). */
   self: string[];
   /** Options placed before `execute` (`--config-file F`, `--debug`). */
@@ -171,7 +173,8 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   const disposeOnce = () => disposing ??= child && "dispose" in child ? child.dispose() : Promise.resolve();
   let end: RunEnd = { exitCode: null };
   try {
-    log.info(`task ${o.taskId} pulled from ${o.queueId ?? "(none)"} by worker ${o.workerId}`);
+    const from = o.queueName ? `queue "${o.queueName}"` : o.queueId ? `queue ${o.queueId}` : "(no queue)";
+    log.info(`task ${o.taskId} pulled from ${from} by worker ${o.workerId}`);
     say(`Running task '${o.taskId}'`);
     const args = [
       ...o.self.slice(1),

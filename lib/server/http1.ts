@@ -245,6 +245,8 @@ export interface Http1Options {
   port: number;
   handler: (call: IncomingCall) => Promise<Reply>;
   log: Logger;
+  /** Wall clock for the `Date` header (ms since epoch; default `Date.now`): clients such as `doctor` check skew. */
+  now?: () => number;
 }
 
 /** The listening server. */
@@ -301,6 +303,7 @@ export class Http1Server {
     const length = file ? file.size : body!.length;
     let head = `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Unknown"}\r\n`;
     for (const [k, v] of Object.entries(reply.headers)) head += `${k}: ${v}\r\n`;
+    head += `date: ${new Date((this.#options.now ?? Date.now)()).toUTCString()}\r\n`;
     head += `content-length: ${length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
     const head8 = enc.encode(head);
     if (reply.headOnly) return await this.#write(conn, head8);

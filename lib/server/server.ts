@@ -216,6 +216,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
         return { ...reply, headers: { ...reply.headers, ...verdict.cors } };
       },
       log,
+      now: clock,
     });
     const port = transport.port;
     const url = `http://${urlHost(host)}:${port}`;

@@ -102,7 +102,9 @@ export function daemonArgv(spec: ServiceSpec): string[] {
 
 /** The argv of `ExecStop`: drain this worker and wait until it has exited. */
 export function stopArgv(spec: ServiceSpec): string[] {
-  return [...spec.agent, "daemon", "--stop", "--drain", ...identityArgs(spec)];
+  // The queues too: `--stop` finds the daemon started with the same arguments (lib/worker/daemon_stop.ts).
+  const queues = spec.queues.length > 0 ? ["--queue", ...spec.queues] : [];
+  return [...spec.agent, "daemon", "--stop", "--drain", ...identityArgs(spec), ...queues];
 }
 
 /** The unit file text. */

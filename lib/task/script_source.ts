@@ -111,7 +111,9 @@ function scriptPath(flags: SourceFlags, base: string | undefined): string | unde
   if (isFile(direct)) return direct;
   const fromBase = base ? resolve(base, flags.script) : undefined;
   if (fromBase && isFile(fromBase)) return fromBase;
-  throw new Error(`Script file "${flags.script}" not found${base ? ` (also looked in "${base}")` : ""}`);
+  throw new Error(
+    `Script file "${flags.script}" not found: looked for "${direct}"${fromBase ? ` and "${fromBase}"` : ""}`,
+  );
 }
 
 async function checkoutSource(flags: SourceFlags, root: string, script: string | undefined): Promise<ScriptSource> {
@@ -198,7 +200,7 @@ export async function resolveScriptSource(flags: SourceFlags): Promise<ScriptSou
     if (flags.repo !== undefined && !root) {
       throw new Error(`--repo "${flags.repo}" is neither a git URL nor a local git checkout`);
     }
-    if (!isDir(dir)) throw new Error(`Folder "${local}" not found`);
+    if (!isDir(dir)) throw new Error(`Folder "${local}" not found: looked for "${dir}"`);
     const script = scriptPath(flags, dir);
     if (root) return await checkoutSource(flags, root, script);
     if (!script) throw new Error(`Folder "${local}" is not a git checkout: --module needs a repository`);

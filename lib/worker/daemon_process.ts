@@ -22,7 +22,8 @@ import { join } from "node:path";
 import { selfCommand } from "../job/self_command.ts";
 import { spawnChild } from "../process/child.ts";
 import { isLive, readProcess } from "../process/proc_table.ts";
-import { listInstances, stopTargets, type WorkerIdSpec } from "./worker_identity.ts";
+import { listInstances, type WorkerIdSpec } from "./worker_identity.ts";
+import { describeInstances, launchArgs, stopTargets } from "./daemon_stop.ts";
 
 const encoder = new TextEncoder();
 
@@ -121,6 +122,19 @@ export function detachedArgv(argv: readonly string[]): string[] {
 /** The variable through which a detached daemon says it has registered. */
 export const READY_FILE_ENV = "CLEARML_AGENT_READY_FILE";
 
+/** The variable naming a detached daemon's log file (removed after a clean stop, as the reference does). */
+export const LOG_FILE_ENV = "CLEARML_AGENT_DAEMON_LOG_FILE";
+
+/**
+ * The log file this daemon writes and removes after a clean stop: its own in background mode, the one a
+ * `--detached` parent opened for it otherwise; none in the foreground or with `--debug` (kept for reading).
+ */
+export function ownLogFile(own: string | undefined, debug: boolean): string | undefined {
+  const inherited = Deno.env.get(LOG_FILE_ENV);
+  Deno.env.delete(LOG_FILE_ENV); // not for the tasks this daemon runs
+  return debug ? undefined : own ?? inherited;
+}
+
 /** Tell a waiting `--detached` parent that this daemon is up (no-op when not started by one). */
 export async function signalReady(workerId: string): Promise<void> {
   const path = Deno.env.get(READY_FILE_ENV);
@@ -149,7 +163,7 @@ export async function startDetached(o: StartDetachedOptions): Promise<number> {
   const child = spawnChild({
     cmd: self[0],
     args: [...self.slice(1), ...detachedArgv(o.argv)],
-    env: { [READY_FILE_ENV]: readyFile },
+    env: { [READY_FILE_ENV]: readyFile, [LOG_FILE_ENV]: logPath },
     output: { file: logPath },
   });
   o.say(`Running CLEARML-AGENT daemon in background mode, writing stdout/stderr to ${logPath}`);
@@ -215,10 +229,23 @@ export interface StopDaemonsOptions {
 
 /** `daemon --stop`: resolves to the exit code (1 when a requested daemon was not found). */
 export async function stopDaemons(o: StopDaemonsOptions): Promise<number> {
-  const { targets, missing } = stopTargets(listInstances(o.tmpDir), o.spec, o.ids);
+  const running = listInstances(o.tmpDir);
+  const { targets, missing, refused, candidates } = stopTargets(running, o.spec, o.ids);
   for (const id of missing) {
     o.say(`Could not find a running clearml-agent instance with worker_name=${o.spec.workerName} worker_id=${id}`);
   }
+  if (refused === "ambiguous") {
+    o.say(
+      `Several clearml-agent daemons run with this configuration; none stopped. Give the arguments it was started ` +
+        `with (daemon --stop --queue ...) or its worker id (daemon --stop <worker_id>):`,
+    );
+  } else if (refused === "no-match") {
+    o.say(`No running clearml-agent daemon was started with ${launchArgs(o.spec.launch)}; none stopped. Running:`);
+  } else if (missing.length > 0 && running.length > 0 && o.ids.length === 0) o.say("Running clearml-agent daemons:");
+  if (refused || (missing.length > 0 && o.ids.length === 0)) {
+    for (const line of describeInstances(refused ? candidates : running)) o.say(line);
+  }
+  if (refused) return 1;
   await Promise.all(targets.map(async (t) => {
     if (o.drain) {
       o.say(`Draining clearml-agent worker_id=${t.workerId} pid=${t.pid}: it exits after its running task`);

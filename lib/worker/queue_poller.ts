@@ -183,7 +183,7 @@ export class QueuePoller {
       this.#queueWarned.delete(queue.id);
       const task = data.entry?.task;
       if (typeof task === "string" && task !== "") return { taskId: task };
-      this.#o.verbose?.(`No tasks in queue ${queue.id}`);
+      this.#o.verbose?.(`No tasks in queue "${queue.name}"`);
       return { empty: true };
     } catch (error) {
       if (hardStop?.aborted) return { empty: true };

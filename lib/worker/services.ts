@@ -149,6 +149,7 @@ export class ServiceTasks {
         client: o.client,
         taskId: pick.taskId,
         queueId: pick.queue.id,
+        queueName: pick.queue.name,
         workerId,
         shutdown: o.signals.stop,
         hardStop: o.signals.hardStop,

@@ -104,6 +104,7 @@ async function runOne(o: WorkerLoopOptions, pick: Pick): Promise<void> {
       client: o.client,
       taskId: pick.taskId,
       queueId: pick.queue.id,
+      queueName: pick.queue.name,
       workerId: o.workerId,
       shutdown: o.signals.stop,
       hardStop: o.signals.hardStop,

@@ -16,11 +16,35 @@
  * `<tmp>/_.clearmlagent_global.lock` (a stale lock is broken after 10 s). The temp dir is the system's
  * (`TMPDIR`), or the container side of `CLEARML_AGENT_K8S_HOST_MOUNT` / `CLEARML_AGENT_DOCKER_HOST_MOUNT`.
  *
+ * Ours also keep what they were started with (server, user, queues, GPUs, docker, services mode) in a side file
+ * `<pid file>.json` (the reference's pid-file format is unchanged): slots are numbered among the agents of the same
+ * server only (a fresh server's first daemon is `<name>:0` whatever else runs on the machine), and `daemon --stop`
+ * finds a daemon by the arguments it was started with (`daemon_stop.ts`). Agents without a side file (the Python
+ * agent) count for every server.
+ *
  * @module
  */
 
 import { join } from "node:path";
 import { pidAlive } from "../process/proc_table.ts";
+
+/** What a daemon was started with (the side file of its pid file). */
+export interface DaemonLaunch {
+  /** `api.api_server`. */
+  server: string;
+  /** The user id (`null` where there is none). */
+  uid: number | null;
+  /** `--queue` values as typed (empty: the default queue). */
+  queues: string[];
+  /** `--gpus` as typed. */
+  gpus?: string;
+  /** `--docker`: image and arguments as one string (`""` for the bare flag). */
+  docker?: string;
+  /** `--services-mode`. */
+  services?: boolean;
+  /** `--cpu-only`. */
+  cpuOnly?: boolean;
+}
 
 /** What decides a worker id. */
 export interface WorkerIdSpec {
@@ -32,6 +56,8 @@ export interface WorkerIdSpec {
   visibleDevices?: string;
   /** `--dynamic-gpus`: the `--gpus` value as given. */
   dynamicGpus?: string;
+  /** What this agent is started with (written next to its pid file; `daemon --stop` compares it). */
+  launch?: DaemonLaunch;
 }
 
 /** The temp dir of pid files, daemon logs and lock (reference: `tempfile.gettempdir()` or the host mount). */
@@ -76,6 +102,34 @@ export interface AgentInstance {
   workerId: string;
   slot: number;
   pidFile: string;
+  /** Its side file, when it has one (our agents). */
+  launch?: DaemonLaunch;
+}
+
+/** The side file of a pid file. */
+export function launchFile(pidFile: string): string {
+  return `${pidFile}.json`;
+}
+
+function readLaunch(pidFile: string): DaemonLaunch | undefined {
+  try {
+    return JSON.parse(Deno.readTextFileSync(launchFile(pidFile))) as DaemonLaunch;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // removed by another agent meanwhile, or never written
+  }
+}
+
+/** True when two agents share slot numbers and worker ids: same server, or one of them unknown. */
+function samePeers(a: DaemonLaunch | undefined, b: DaemonLaunch | undefined): boolean {
+  return !a || !b || a.server === b.server;
 }
 
 const PID_FILE = /^\.clearmlagent_(\d+)_[^.]*\.tmp$/;
@@ -96,11 +150,8 @@ export function listInstances(tmpDir: string, options: { prune?: boolean } = {})
     const pid = Number(m[1]);
     if (!pidAlive(pid)) {
       if (options.prune !== false) {
-        try {
-          Deno.removeSync(path);
-        } catch {
-          // removed by another agent meanwhile
-        }
+        removeQuietly(path);
+        removeQuietly(launchFile(path));
       }
       continue;
     }
@@ -112,7 +163,14 @@ export function listInstances(tmpDir: string, options: { prune?: boolean } = {})
     }
     const [workerId = "", slotText = ""] = text.split("\n");
     const slot = Number(slotText.trim());
-    out.push({ pid, workerId: workerId.trim(), slot: Number.isInteger(slot) ? slot : -1, pidFile: path });
+    const launch = readLaunch(path);
+    out.push({
+      pid,
+      workerId: workerId.trim(),
+      slot: Number.isInteger(slot) ? slot : -1,
+      pidFile: path,
+      ...(launch ? { launch } : {}),
+    });
   }
   return out.sort((a, b) => a.workerId.localeCompare(b.workerId));
 }
@@ -171,7 +229,7 @@ export class WorkerSlot {
     const pid = options.pid ?? Deno.pid;
     Deno.mkdirSync(tmpDir, { recursive: true });
     return withGlobalLock(tmpDir, () => {
-      const live = listInstances(tmpDir).filter((i) => i.pid !== pid);
+      const live = listInstances(tmpDir).filter((i) => i.pid !== pid && samePeers(i.launch, spec.launch));
       const used = new Set(live.map((i) => i.slot));
       let slot = 0;
       while (used.has(slot)) slot++;
@@ -184,6 +242,7 @@ export class WorkerSlot {
         );
       }
       const pidFile = join(tmpDir, `.clearmlagent_${pid}_${crypto.randomUUID().slice(0, 8)}.tmp`);
+      if (spec.launch) Deno.writeTextFileSync(launchFile(pidFile), JSON.stringify(spec.launch) + "\n");
       Deno.writeTextFileSync(`${pidFile}.part`, `${workerId}\n${slot}`);
       Deno.renameSync(`${pidFile}.part`, pidFile);
       return new WorkerSlot(workerId, slot, pidFile);
@@ -194,40 +253,11 @@ export class WorkerSlot {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    try {
-      Deno.removeSync(this.pidFile);
-    } catch {
-      // already gone
-    }
+    removeQuietly(this.pidFile);
+    removeQuietly(launchFile(this.pidFile));
   }
 }
 
 function hostMounted(): boolean {
   return ["CLEARML_AGENT_K8S_HOST_MOUNT", "CLEARML_AGENT_DOCKER_HOST_MOUNT"].some((n) => Boolean(Deno.env.get(n)));
-}
-
-/**
- * The instances `daemon --stop` targets: with ids, the instance of each id (missing ones reported); without, the
- * first instance (by worker id) whose id equals this configuration's fixed id, or else starts with `<name>:`.
- */
-export function stopTargets(
-  instances: readonly AgentInstance[],
-  spec: WorkerIdSpec,
-  ids: readonly string[],
-): { targets: AgentInstance[]; missing: string[] } {
-  if (ids.length > 0) {
-    const targets: AgentInstance[] = [];
-    const missing: string[] = [];
-    for (const id of ids) {
-      const found = instances.find((i) => i.workerId === id);
-      if (found) targets.push(found);
-      else missing.push(id);
-    }
-    return { targets, missing };
-  }
-  const fixed = fixedWorkerId(spec);
-  const match = fixed
-    ? instances.find((i) => i.workerId === fixed)
-    : instances.find((i) => i.workerId.startsWith(`${spec.workerName}:`));
-  return { targets: match ? [match] : [], missing: match ? [] : [fixed ?? `${spec.workerName}:*`] };
 }

@@ -25,14 +25,19 @@ export interface DockerDaemonEnv extends DaemonEnv {
   leftovers(): Promise<string[]>;
 }
 
-/** Start an environment (`agent` keys merged over the docker defaults). */
+/**
+ * Start an environment (`agent` keys merged over the docker defaults; `top`: top-level config sections;
+ * `url`: a server already running).
+ */
 export async function startDockerEnv(
   agent: Record<string, unknown> = {},
   top: Record<string, unknown> = {},
+  url?: string,
 ): Promise<DockerDaemonEnv> {
   await requireEngine();
   const caches = await Deno.makeTempDir({ prefix: "clearml_docker_caches_" });
   const env = await startDaemonEnv({
+    url,
     agent: {
       extra_docker_arguments: ["--network=host"],
       docker_install_opencv_libs: false,

@@ -121,3 +121,44 @@ Deno.test("config reports a wrongly typed value with the key and the file", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("config without a configuration file says so in plain words, and that no server is set", async () => {
+  const home = await Deno.makeTempDir({ prefix: "clearml-config-empty-" });
+  try {
+    const r = await runCli(["config"], { clearEnv: true, env: { HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    const [first, second, header] = r.stdout.split("\n");
+    assert.equal(
+      first,
+      `No configuration file found (looked for "${join(home, "clearml.conf")}" and "${
+        join(home, "trains.conf")
+      }"): built-in defaults and CLEARML_* variables only`,
+    );
+    assert.equal(second, "No server configured (api.api_server): run `clearml-agent init` or set CLEARML_API_HOST");
+    assert.match(header, /^Current configuration \(clearml_agent v[\d.]+, location: None\):$/);
+    const withServer = await runCli(["config"], {
+      clearEnv: true,
+      env: { HOME: home, CLEARML_API_HOST: "http://127.0.0.1:8008" },
+    });
+    assert.match(withServer.stdout, /^No configuration file found .*\nCurrent configuration/);
+    assert.match(withServer.stdout, /\napi\.api_server = http:\/\/127\.0\.0\.1:8008\n/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("config masks only secrets: numbers and the sanitize patterns show, values print as written", async () => {
+  await withConfig(async (path) => {
+    const r = await runCli(["--config-file", path, "config"], { env: ENV });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\napi\.auth\.token_expiration_threshold_sec = \d+\n/);
+    assert.match(r.stdout, /\nagent\.sanitize_config_printout\.hide_secrets\.\d+ = secret\n/);
+    assert.match(r.stdout, /\nagent\.sanitize_config_printout\.dont_hide_secrets\.0 = \^enable_git_ask_pass\$\n/);
+    assert.match(r.stdout, /\nagent\.package_manager\.pip_version\.\d+ = [^\n]*python_version >= '3\.1\d'/);
+    assert.match(r.stdout, /\nagent\.extra_docker_arguments\.2 = --ipc=host\n/);
+    assert.doesNotMatch(r.stdout, /\\[=!#]/, "no properties escapes");
+    assert.doesNotMatch(r.stdout, /^No configuration file/);
+    assert.match(r.stdout, /\napi\.credentials\.secret_key = \*{4}\n/);
+    for (const [name, value] of Object.entries(SECRETS)) assert.ok(!r.stdout.includes(value), `${name} leaked`);
+  });
+});

@@ -151,8 +151,43 @@ Deno.test("daemon --detached returns at once; --stop stops it: task stopped with
     const again = await env.cli(["daemon", "--stop"]);
     assert.equal(again.code, 1);
     assert.match(again.out, /Could not find a running clearml-agent instance with worker_name=testhost/);
+    assert.deepEqual([...Deno.readDirSync(env.tmpDir)].map((e) => e.name), [], "a clean stop leaves nothing in TMPDIR");
   } finally {
     if (daemonPid && alive(daemonPid)) Deno.kill(daemonPid, "SIGKILL");
+    await env.close();
+  }
+});
+
+Deno.test("daemon --stop finds the daemon by the arguments it was started with; with several and none named, it stops none", async () => {
+  const env = await startDaemonEnv();
+  const pids: number[] = [];
+  try {
+    await env.queue("stop_a");
+    await env.queue("stop_b");
+    for (const q of ["stop_a", "stop_b"]) {
+      const started = await env.cli(["daemon", "--queue", q, "--detached"]);
+      const m = /daemon started: worker "(testhost:\d)", pid (\d+)/.exec(started.out);
+      assert.ok(m, started.out);
+      pids.push(Number(m[2]));
+    }
+    const bare = await env.cli(["daemon", "--stop"]);
+    assert.equal(bare.code, 1, bare.out);
+    assert.match(bare.out, /Several clearml-agent daemons run with this configuration; none stopped/);
+    assert.match(bare.out, new RegExp(`worker_id=testhost:0 pid=${pids[0]}: --queue stop_a \\(server ${env.url}\\)`));
+    assert.match(bare.out, new RegExp(`worker_id=testhost:1 pid=${pids[1]}: --queue stop_b`));
+    assert.ok(pids.every(alive), "nothing was stopped");
+    const wrong = await env.cli(["daemon", "--stop", "--queue", "stop_c"]);
+    assert.equal(wrong.code, 1, wrong.out);
+    assert.match(wrong.out, /No running clearml-agent daemon was started with --queue stop_c; none stopped\. Running:/);
+    const b = await env.cli(["daemon", "--stop", "--queue", "stop_b"]);
+    assert.equal(b.code, 0, b.out);
+    assert.match(b.out, new RegExp(`Terminating clearml-agent worker_id=testhost:1 pid=${pids[1]}`));
+    assert.deepEqual(pids.map(alive), [true, false]);
+    const a = await env.cli(["daemon", "--stop"]);
+    assert.equal(a.code, 0, a.out);
+    assert.deepEqual(pids.map(alive), [false, false]);
+  } finally {
+    for (const pid of pids) if (alive(pid)) Deno.kill(pid, "SIGKILL");
     await env.close();
   }
 });
@@ -357,11 +392,13 @@ time.sleep(600)
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal((await env.task(id)).status, "in_progress", "the first signal waits for the 120 s grace period");
+    const handle = await Deno.open(logFile); // still readable once a clean stop has removed the file
     assert.equal(await d.stop("SIGTERM"), 0);
     const t = await env.task(id);
     assert.deepEqual([t.status, t.status_reason], ["stopped", "agent shutdown"]);
-    const log = await Deno.readTextFile(logFile);
+    const log = await new Response(handle.readable).text();
     assert.match(log, /SIGTERM received again: stopping now/);
+    await assert.rejects(Deno.stat(logFile), Deno.errors.NotFound, "a clean stop leaves no log file in the temp dir");
     assert.ok(!d.output().includes("Listening to queues"), "the console only gets the log file's name");
   } finally {
     await env.close();

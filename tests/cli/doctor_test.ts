@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { fakeBin } from "../doctor/fake_bin.ts";
+import { spawnServerProcess, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../helpers/server.ts";
 
 const KEY = "DOCTORKEY1";
 const SECRET = "doctor-secret-value";
@@ -83,6 +84,28 @@ Deno.test("clearml-agent doctor exits 1 for missing configuration, rejected cred
     assert.match(docker.stdout, /\n\[ ok \] python: /);
   } finally {
     await server.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("clearml-agent doctor against the embedded server: reachable, and the clock check reads its Date header", async () => {
+  const home = await Deno.makeTempDir();
+  const server = await spawnServerProcess(join(home, "server"));
+  await using bin = await fakeBin({ python3: 'echo "Python 3.11.9"', git: 'echo "git version 2.39.5"' });
+  try {
+    const text = conf(server.url).replace(KEY, TEST_ACCESS_KEY).replace(SECRET, TEST_SECRET_KEY);
+    Deno.writeTextFileSync(join(home, "clearml.conf"), text);
+    const r = await runCli(["doctor"], {
+      clearEnv: true,
+      env: { HOME: home, PATH: bin.dir, DOCKER_HOST: `unix://${join(home, "no-docker.sock")}` },
+    });
+    assert.match(
+      r.stdout,
+      /\n\[ ok \] server: [^\n]*\n\[ ok \] clock: [+-]\d+\.\d s from the server's clock\n/,
+      r.stdout,
+    );
+  } finally {
+    await server.stop();
     await Deno.remove(home, { recursive: true });
   }
 });

@@ -33,17 +33,14 @@ Deno.test("init through a terminal writes a config that config --json reads back
       await tty.type(line);
     }
     const dialogue: [string, string][] = [
-      [`WEB Host configured to: [${srv.url}]`, ""], // the server's snippet names its web server
-      [`API Host configured to: [${srv.url}]`, ""],
-      ["File Store Host configured to:", ""],
-      ["(N)one/ClearML (S)erver/(C)ustom [None]", "n"],
-      ["leave blank for SSH key authentication): []", "alice"],
-      ["Enter git personal token for user 'alice':", "tok-init-123"],
-      [
-        "(extra-index-url) to use when installing python packages (leave blank if not required):",
-        "https://i.example/simple",
-      ],
-      ["Another artifact repository?", ""],
+      [`API server address? [${srv.url}]`, ""], // our embedded server: API first, the web page and files follow it
+      [`Web application address? [${srv.url}]`, ""],
+      [`File store address? [${srv.url}/files]`, ""],
+      ["(N)one, the ClearML (S)erver, or (C)ustom? [None]", "n"],
+      ["leave blank for SSH key authentication)? []", "alice"],
+      ["Git personal access token for user 'alice'?", "tok-init-123"],
+      ["(extra-index-url) for installing Python packages (leave blank if none)?", "https://i.example/simple"],
+      ["Another package index (leave blank if done)?", ""],
     ];
     for (const [prompt, answer] of dialogue) {
       await tty.waitFor(prompt);
@@ -64,6 +61,9 @@ Deno.test("init through a terminal writes a config that config --json reads back
     assert.equal(config.code, 0, config.stderr);
     const tree = JSON.parse(config.stdout);
     assert.equal(tree.api.api_server, srv.url);
+    assert.equal(tree.api.web_server, srv.url, "our server's page is at its own base URL");
+    assert.equal(tree.api.files_server, `${srv.url}/files`);
+    assert.match(screen, /is clearml-agent's embedded server: its web page and files server use the same address/);
     assert.deepEqual(tree.api.credentials, { access_key: TEST_ACCESS_KEY, secret_key: TEST_SECRET_KEY });
     assert.equal(tree.agent.git_user, "alice");
     assert.equal(tree.agent.git_pass, "tok-init-123");

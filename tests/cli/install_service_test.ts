@@ -72,7 +72,10 @@ Deno.test("clearml-agent install-service writes the unit and a 0600 credentials 
       "default",
       "--docker",
     ]);
-    assert.equal(value(unit, "Service", "ExecStop"), "/usr/local/bin/clearml-agent daemon --stop --drain");
+    assert.equal(
+      value(unit, "Service", "ExecStop"),
+      "/usr/local/bin/clearml-agent daemon --stop --drain --queue gpu default",
+    );
     assert.equal(value(unit, "Service", "User"), "nobody");
     assert.equal(Deno.statSync(envFile).mode! & 0o777, 0o600);
     const env = Deno.readTextFileSync(envFile);

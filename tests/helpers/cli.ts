@@ -29,6 +29,10 @@ export interface RunCliOptions {
   signal?: AbortSignal;
 }
 
+// `deno task test` sets INIT_CWD (the folder it was typed in); agent processes started by tests run in the folder the
+// test chooses, not through a task, so they must not inherit it (lib/cli/user_folder.ts would move them there).
+Deno.env.delete("INIT_CWD");
+
 /** The argv that runs the agent from source with the launcher's permission set. */
 export function agentCommand(args: readonly string[]): string[] {
   return [...sourceLauncher(Deno.execPath(), ROOT).slice(1), ...args];

@@ -59,15 +59,15 @@ Deno.test("runWizard() takes our server's snippet through the reference's questi
   inOrder(t.transcript(), [
     "Paste copied configuration here:",
     'Detected credentials key="KEY123" secret="secr***"',
-    "WEB Host configured to: [http://127.0.0.1:18099] ", // the snippet names its web server: the reference's order
-    "API Host configured to: [http://127.0.0.1:18099] ",
-    "File Store Host configured to: [http://127.0.0.1:18099/files] ",
+    "Web application address? [http://127.0.0.1:18099] ", // the snippet names its web server: the reference's order
+    "API server address? [http://127.0.0.1:18099] ",
+    "File store address? [http://127.0.0.1:18099/files] ",
     "ClearML Hosts configuration:\nWeb App: http://127.0.0.1:18099\nAPI: http://127.0.0.1:18099",
     "Verifying credentials ...\nCredentials verified!",
-    "Default Output URI (used to automatically store models and artifacts): (N)one/ClearML (S)erver/(C)ustom [None] ",
+    "Where should models and artifacts be stored by default (the default output URI): (N)one, the ClearML (S)erver, or (C)ustom? [None] ",
     "Default Output URI: not set",
-    "Enter git username for repository cloning (leave blank for SSH key authentication): [] ",
-    "Enter additional artifact repository (extra-index-url) to use when installing python packages",
+    "Git user name for cloning repositories (leave blank for SSH key authentication)? [] ",
+    "An additional package index (extra-index-url) for installing Python packages (leave blank if none)? ",
   ]);
   assert.ok(!t.transcript().includes("secret-value-1\n"), "the secret is not echoed back");
 });
@@ -93,12 +93,12 @@ Deno.test("runWizard() derives hosts from the web app, edits one, and asks for g
   assert.equal(values.gitPass, "tok-123456");
   assert.deepEqual(values.extraIndexUrls, ["https://a/simple", "https://b/simple"]);
   inOrder(t.transcript(), [
-    "WEB Host configured to: [https://app.clear.ml] ",
-    "API Host configured to: [https://api.clear.ml] ",
-    "File Store Host configured to: [https://files.clear.ml] ",
-    "Enter git personal token for user 'alice': ",
+    "Web application address? [https://app.clear.ml] ",
+    "API server address? [https://api.clear.ml] ",
+    "File store address? [https://files.clear.ml] ",
+    "Git personal access token for user 'alice'? ",
     "Git repository cloning will be using user=alice token=tok-***",
-    "Another artifact repository? (enter another url or leave blank if done):",
+    "Another package index (leave blank if done)? ",
     "The following artifact repositories will be added:\n\t- https://a/simple\n\t- https://b/simple",
   ]);
 });
@@ -110,9 +110,9 @@ Deno.test("runWizard() falls back to manual credentials, then fails on bad input
   assert.equal(values.webServer, "http://h:8080", "an API port gives the web port");
   inOrder(manual.transcript(), [
     "Could not parse credentials, please try entering them manually.",
-    "Enter user access key: ",
-    "Enter user secret: ",
-    "WEB Host configured to: [https://app.clear.ml] ",
+    "Access key? ",
+    "Secret key? ",
+    "Web application address? [https://app.clear.ml] ",
   ]);
 
   const cases: [string[], Verifier, RegExp][] = [
@@ -185,4 +185,55 @@ Deno.test("runWizard() asks nothing with nonInteractive and derives what flags l
     [{ ...base, accessKey: "K", secretKey: "S", webServer: "http://w:9" }, /Cannot tell the API server/],
   ];
   for (const [answers, error] of bad) await assert.rejects(runWizard(silent, answers, ok), error);
+});
+
+Deno.test("runWizard() on our embedded server: the web address is the API address, files under /files, even on port 8008", async () => {
+  const identify = (api: string) => Promise.resolve(api === "http://127.0.0.1:8008");
+  for (const web of [undefined, "http://127.0.0.1:8008"]) {
+    const block = confSnippet("http://127.0.0.1:8008", "KEY123", "secret-value-1")
+      .replace("  files_server:", web ? `  web_server: ${web}\n  files_server:` : "  files_server:");
+    const t = scripted([...block.trimEnd().split("\n"), "", "", "", "n", "", ""]);
+    const values = await runWizard(t.io, interactive, ok, identify);
+    assert.deepEqual([values.apiServer, values.webServer, values.filesServer], [
+      "http://127.0.0.1:8008",
+      "http://127.0.0.1:8008",
+      "http://127.0.0.1:8008/files",
+    ]);
+    assert.equal(t.left(), 0);
+    inOrder(t.transcript(), [
+      "API server address? [http://127.0.0.1:8008] ",
+      "http://127.0.0.1:8008 is clearml-agent's embedded server: its web page and files server use the same address.",
+      "Web application address? [http://127.0.0.1:8008] ",
+      "File store address? [http://127.0.0.1:8008/files] ",
+    ]);
+    assert.doesNotMatch(t.transcript(), /8080|Replacing/);
+  }
+  const silent = { write: () => {}, readLine: () => Promise.reject(new Error("asked a question")) };
+  const quiet = await runWizard(
+    silent,
+    {
+      nonInteractive: true,
+      verify: false,
+      pasted: confSnippet("http://127.0.0.1:8008", "K", "S"),
+    },
+    ok,
+    identify,
+  );
+  assert.deepEqual([quiet.webServer, quiet.filesServer], ["http://127.0.0.1:8008", "http://127.0.0.1:8008/files"]);
+});
+
+Deno.test("runWizard() prompts are questions with their default in brackets", async () => {
+  const snippet = confSnippet("http://127.0.0.1:18099", "KEY123", "secret-value-1").trimEnd().split("\n");
+  const prompts: string[] = [];
+  const queue = [...snippet, "", "", "", "n", "bob", "tok", "", ""];
+  await runWizard(
+    {
+      write: (text) => void (text.endsWith("\n") || text === "" || prompts.push(text)),
+      readLine: () => Promise.resolve(queue.shift() ?? null),
+    },
+    interactive,
+    ok,
+  );
+  assert.ok(prompts.length >= 6, prompts.join("|"));
+  for (const p of prompts) assert.match(p, /\? (\[[^\]]*\] )?$/, `not a question: ${JSON.stringify(p)}`);
 });

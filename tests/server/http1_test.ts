@@ -144,3 +144,20 @@ Deno.test("Http1Server refuses ambiguous framing and oversized chunks before rea
     assert.deepEqual(calls.map((c) => c.url.pathname).filter((p) => p !== "/b"), []);
   });
 });
+
+Deno.test("Http1Server sends a Date header from its clock on every answer (doctor's clock check reads it)", async () => {
+  const server = Http1Server.listen({
+    host: "127.0.0.1",
+    port: 0,
+    log: new Logger({ level: "silent" }),
+    now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 600),
+    handler: () => Promise.resolve({ status: 404, headers: {}, body: "no" }),
+  });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/x`);
+    await res.body?.cancel();
+    assert.equal(res.headers.get("date"), "Fri, 02 Jan 2026 03:04:05 GMT");
+  } finally {
+    await server.close();
+  }
+});

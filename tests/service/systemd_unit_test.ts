@@ -65,6 +65,8 @@ Deno.test("systemdUnit() restarts always, drains on stop and keeps credentials i
     "daemon",
     "--stop",
     "--drain",
+    "--queue",
+    "default",
   ]);
   assert.ok(!/CLEARML_API|secret|access_key/i.test(systemdUnit(spec()).replace(/^#.*\n/gm, "")));
 });
@@ -96,7 +98,9 @@ Deno.test("systemdUnit() passes queues, docker, GPUs, user and config file throu
     "nvidia/cuda:12.4.1-runtime-ubuntu22.04 --ipc=host -e A=50%",
   ]);
   assert.deepEqual(splitExec(value(unit, "Service", "ExecStop")!), stopArgv(s));
-  assert.deepEqual(stopArgv(s).slice(-4), ["--config-file", "/etc/clearml-agent/clearml.conf", "--gpus", "0,1"]);
+  // The stop names the daemon by the arguments it was started with: config file, GPUs and queues (checked above).
+  assert.deepEqual(stopArgv(s).slice(1, 4), ["daemon", "--stop", "--drain"]);
+  assert.deepEqual(stopArgv(s).slice(4), daemonArgv(s).slice(3, 10));
   assert.equal(value(unit, "Service", "User"), "clearml");
   assert.equal(value(unit, "Service", "TimeoutStopSec"), "infinity");
   assert.equal(value(unit, "Unit", "Wants"), "network-online.target docker.service");

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import {
   agentTempDir,
   listInstances,
-  stopTargets,
   workerIdFor,
   WorkerIdInUseError,
   type WorkerIdSpec,
@@ -58,14 +57,24 @@ Deno.test("WorkerSlot.acquire() takes the lowest free slot, refuses a duplicate 
   }
 });
 
-Deno.test("stopTargets() picks this configuration's daemon, or the named ones, and reports the missing", () => {
-  const inst = (workerId: string, pid: number) => ({ workerId, pid, slot: 0, pidFile: "" });
-  const all = [inst("box:0", 10), inst("box:1", 11), inst("box:gpu0", 12), inst("other:0", 13)];
-  assert.deepEqual(stopTargets(all, { workerName: "box" }, []).targets.map((t) => t.pid), [10]);
-  assert.deepEqual(stopTargets(all, { workerName: "box", visibleDevices: "0" }, []).targets.map((t) => t.pid), [12]);
-  const named = stopTargets(all, { workerName: "box" }, ["box:1", "gone:0"]);
-  assert.deepEqual([named.targets.map((t) => t.pid), named.missing], [[11], ["gone:0"]]);
-  assert.deepEqual(stopTargets([], { workerName: "box" }, []).missing, ["box:*"]);
+Deno.test("WorkerSlot.acquire() numbers slots per server and keeps the launch next to the pid file until release", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const launch = (server: string) => ({ server, uid: 0, queues: ["default"] });
+    const other = await WorkerSlot.acquire(dir, { workerName: "box", launch: launch("http://127.0.0.1:1") });
+    const python = await WorkerSlot.acquire(dir, { workerName: "box" }, { pid: Deno.ppid });
+    const mine = await WorkerSlot.acquire(dir, { workerName: "box", launch: launch("http://127.0.0.1:2") }, { pid: 1 });
+    assert.deepEqual([other.workerId, python.workerId, mine.workerId], ["box:0", "box:1", "box:0"]);
+    const listed = listInstances(dir).map((i) => [i.workerId, i.launch?.server ?? null]);
+    assert.deepEqual(listed.sort(), [["box:0", "http://127.0.0.1:1"], ["box:0", "http://127.0.0.1:2"], [
+      "box:1",
+      null,
+    ]]);
+    for (const slot of [other, python, mine]) slot.release();
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "no pid file or side file left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("detachedArgv() drops --detached/-d after daemon (not --debug before it) and adds --foreground", () => {

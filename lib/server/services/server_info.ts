@@ -6,7 +6,7 @@
 
 import { SERVER_EXTENSIONS, SERVER_VERSION } from "../auth.ts";
 import { MAX_VERSION, type Registry } from "../registry.ts";
-import { VERSION } from "../../version.ts";
+import { EMBEDDED_BUILD, VERSION } from "../../version.ts";
 import { COMPANY_NAME } from "../model.ts";
 
 /** Our long-poll extension, as described in `server.info` (a real ClearML server has no such key). */
@@ -22,7 +22,7 @@ export const EXTENSIONS_INFO = {
 
 /** Register the info endpoints. */
 export function registerServerInfo(reg: Registry): void {
-  const base = { version: SERVER_VERSION, build: `clearml-agent-deno ${VERSION}`, commit: "" };
+  const base = { version: SERVER_VERSION, build: `${EMBEDDED_BUILD} ${VERSION}`, commit: "" };
   reg.add(
     { name: "server.info", minVersion: "1.0", authorize: false, handler: () => ({ ...base }) },
     {
