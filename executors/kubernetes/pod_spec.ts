@@ -15,6 +15,8 @@
  * @module
  */
 
+import { deepMerge, isObject } from "../../lib/config/merge.ts";
+
 /** A Kubernetes object as plain data. */
 export type Manifest = Record<string, unknown>;
 
@@ -52,17 +54,6 @@ export interface PodInput {
   /** The configuration Secret's name. */
   secretName: string;
   imagePullPolicy?: string;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Deep merge of plain objects (arrays and scalars of `b` replace those of `a`). */
-function merge(a: Manifest, b: Manifest): Manifest {
-  const out: Manifest = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Manifest, v) : v;
-  return out;
 }
 
 /** Check that `value` (from file `source`) is a pod manifest; resolves to it (a copy). */
@@ -106,7 +97,7 @@ export function buildPod(input: PodInput): Manifest {
     | Manifest
     | undefined;
   delete overrideSpec.containers;
-  const pod = merge(structuredClone(input.template ?? {}), overrides);
+  const pod = deepMerge(structuredClone(input.template ?? {}), overrides);
   const metadata = isObject(pod.metadata) ? pod.metadata : {};
   const spec = isObject(pod.spec) ? pod.spec : {};
   const name = podName(input.taskId);
@@ -114,7 +105,7 @@ export function buildPod(input: PodInput): Manifest {
   const templateEnv = (Array.isArray(first.env) ? first.env : []) as EnvVar[];
   const ours = Object.entries(input.env).map(([k, v]) => ({ name: k, value: v }));
   const mounts = (Array.isArray(first.volumeMounts) ? first.volumeMounts : []) as Manifest[];
-  const resources = merge(
+  const resources = deepMerge(
     isObject(first.resources) ? first.resources : {},
     isObject(overrideResources?.resources) ? overrideResources.resources : {},
   );

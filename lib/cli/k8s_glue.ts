@@ -11,6 +11,7 @@
  */
 
 import { parse as parseYaml } from "yaml";
+import { parseHocon } from "../config/hocon.ts";
 import type { GlobalOptions, K8sGlueOptions } from "./args_types.ts";
 import { NotImplementedError, UsageError } from "./errors.ts";
 import { apiClientFor, loadAgentConfig } from "./_agent_setup.ts";
@@ -67,7 +68,7 @@ export async function runK8sGlueCommand(global: GlobalOptions, options: K8sGlueO
     ? checkTemplate(readYaml(options.overridesYaml, "--overrides-yaml"), options.overridesYaml)
     : undefined;
   const podConf = options.podClearmlConf
-    ? { path: options.podClearmlConf, text: readText(options.podClearmlConf, "--pod-clearml-conf") }
+    ? parseHocon(readText(options.podClearmlConf, "--pod-clearml-conf"), { filename: options.podClearmlConf })
     : undefined;
 
   const loaded = loadAgentConfig(global.configFile);
@@ -112,8 +113,7 @@ export async function runK8sGlueCommand(global: GlobalOptions, options: K8sGlueO
     env: { CLEARML_CONFIG_FILE: `${CONF_MOUNT.dir}/${CONF_MOUNT.file}` },
     args: ["--version"],
   }));
-  const files = loaded.files.map((path) => ({ path, text: readText(path, "--config-file") }));
-  await launcher.writeSecret(secretName, CONF_MOUNT.file, podConfText({ podConf, files, config }), selector);
+  await launcher.writeSecret(secretName, CONF_MOUNT.file, podConfText(podConf ?? loaded.tree, config), selector);
 
   const client = apiClientFor(config, workerId);
   const queues = await resolveQueues(client, options.queues, { create: options.createQueue, say });

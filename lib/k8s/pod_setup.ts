@@ -2,10 +2,10 @@
  * What every pod of a glue gets, decided once at start: the configuration text handed to pods as a Secret, the
  * glue's identity label, and the task container's image, variables and command for one task.
  *
- * Pod configuration (agent-reference §11 "run_one_task" 4): the text of `--pod-clearml-conf`, else the glue's own
- * configuration files followed by the server address and credentials the glue itself uses (so a glue configured by
- * `CLEARML_API_*` variables hands working credentials on); then `agent.package_manager.system_site_packages: true`
- * and the glue's git credentials, as the reference adds them.
+ * Pod configuration (agent-reference §11 "run_one_task" 4): the `--pod-clearml-conf` file, else the glue's own
+ * configuration as loaded — files and variables merged, so a glue configured by `CLEARML_API_*` variables hands
+ * its server and credentials on; then `agent.package_manager.system_site_packages: true` and the glue's git
+ * credentials, as the reference adds them. Written as JSON, which every HOCON reader takes.
  *
  * @module
  */
@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import type { Task } from "../api/types.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
+import { type ConfigTree, deepMerge } from "../config/merge.ts";
 import { shlexSplit } from "../config/shlex.ts";
 import { chooseContainer } from "../job/container_select.ts";
 import { CONF_MOUNT, type PodInput } from "../../executors/kubernetes/pod_spec.ts";
@@ -23,30 +24,15 @@ export function agentLabel(workerId: string): Record<string, string> {
   return { CLEARML: `agent-${createHash("md5").update(workerId).digest("hex").slice(0, 8)}` };
 }
 
-/** The pods' configuration text (see the module documentation). */
-export function podConfText(o: {
-  podConf?: { path: string; text: string };
-  files: { path: string; text: string }[];
-  config: AgentConfig;
-}): string {
-  const q = (v: string) => JSON.stringify(v);
-  const lines: string[] = [];
-  if (o.podConf) lines.push(`# from ${o.podConf.path}`, o.podConf.text);
-  else {
-    for (const f of o.files) lines.push(`# from ${f.path}`, f.text);
-    const api = o.config.api;
-    lines.push("# the server and credentials of the glue");
-    const server = api.api_server ?? api.host;
-    if (server) lines.push(`api.api_server: ${q(server)}`);
-    if (api.web_server) lines.push(`api.web_server: ${q(api.web_server)}`);
-    if (api.files_server) lines.push(`api.files_server: ${q(api.files_server)}`);
-    if (api.credentials.access_key) lines.push(`api.credentials.access_key: ${q(api.credentials.access_key)}`);
-    if (api.credentials.secret_key) lines.push(`api.credentials.secret_key: ${q(api.credentials.secret_key)}`);
-  }
-  lines.push("agent.package_manager.system_site_packages: true");
-  if (o.config.agent.git_user) lines.push(`agent.git_user: ${q(o.config.agent.git_user)}`);
-  if (o.config.agent.git_pass) lines.push(`agent.git_pass: ${q(o.config.agent.git_pass)}`);
-  return lines.join("\n") + "\n";
+/**
+ * The pods' configuration text (see the module documentation): `base` (the `--pod-clearml-conf` file's tree, else
+ * the glue's own merged configuration, variables included) with the reference's additions, as JSON (valid HOCON).
+ */
+export function podConfText(base: ConfigTree, config: AgentConfig): string {
+  const agent: ConfigTree = { package_manager: { system_site_packages: true } };
+  if (config.agent.git_user) agent.git_user = config.agent.git_user;
+  if (config.agent.git_pass) agent.git_pass = config.agent.git_pass;
+  return JSON.stringify(deepMerge(base, { agent }), null, 2) + "\n";
 }
 
 /** The task-dependent part of a pod (image, variables, command), for `buildPod`. */

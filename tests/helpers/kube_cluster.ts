@@ -9,6 +9,7 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 
@@ -16,17 +17,8 @@ const CACHE = Deno.env.get("CLEARML_AGENT_CI_CACHE") ?? "/var/cache/clearml-agen
 
 /** Where the binaries are (scripts/ci_services.sh builds them). */
 export function kubeBinaries(): { apiserver: string; etcd: string } {
-  const etcd = ["/usr/bin/etcd", "/usr/local/bin/etcd"].find((p) => exists(p)) ?? "etcd";
+  const etcd = ["/usr/bin/etcd", "/usr/local/bin/etcd"].find((p) => existsSync(p)) ?? "etcd";
   return { apiserver: join(CACHE, "bin", "kube-apiserver"), etcd };
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function run(cmd: string, args: string[], cwd: string): Promise<void> {
@@ -63,82 +55,19 @@ async function makeCerts(dir: string): Promise<void> {
     ext,
     "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n",
   );
-  const steps: string[][] = [
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=test-ca",
-    ],
-    [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "server.key",
-      "-out",
-      "server.csr",
-      "-subj",
-      "/CN=kube-apiserver",
-    ],
-    [
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "server.crt",
-      "-days",
-      "2",
-      "-extfile",
-      ext,
-    ],
-    [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "admin.key",
-      "-out",
-      "admin.csr",
-      "-subj",
-      "/O=system:masters/CN=admin",
-    ],
-    [
-      "x509",
-      "-req",
-      "-in",
-      "admin.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "admin.crt",
-      "-days",
-      "2",
-    ],
-    ["genrsa", "-out", "sa.key", "2048"],
-    ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"],
-  ];
-  for (const s of steps) await run("openssl", s, dir);
+  const openssl = (line: string) => run("openssl", line.split(" "), dir);
+  /** A key and a certificate signed by the CA. */
+  const signed = async (name: string, subject: string, extra = "") => {
+    await openssl(`req -newkey rsa:2048 -nodes -keyout ${name}.key -out ${name}.csr -subj ${subject}`);
+    await openssl(
+      `x509 -req -in ${name}.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out ${name}.crt -days 2${extra}`,
+    );
+  };
+  await openssl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca");
+  await signed("server", "/CN=kube-apiserver", ` -extfile ${ext}`);
+  await signed("admin", "/O=system:masters/CN=admin");
+  await openssl("genrsa -out sa.key 2048");
+  await openssl("rsa -in sa.key -pubout -out sa.pub");
 }
 
 interface Proc {
@@ -156,19 +85,17 @@ function spawn(cmd: string, args: string[], logFile: string): Proc {
   return { child, log: logFile };
 }
 
-async function stopProc(p: Proc): Promise<void> {
+function signal(p: Proc, sig: Deno.Signal): void {
   try {
-    p.child.kill("SIGTERM");
+    p.child.kill(sig);
   } catch {
-    // gone
+    // exited already
   }
-  const timer = setTimeout(() => {
-    try {
-      p.child.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-  }, 5_000);
+}
+
+async function stopProc(p: Proc): Promise<void> {
+  signal(p, "SIGTERM");
+  const timer = setTimeout(() => signal(p, "SIGKILL"), 5_000);
   await p.child.status;
   clearTimeout(timer);
 }
@@ -176,7 +103,7 @@ async function stopProc(p: Proc): Promise<void> {
 /** Start etcd and kube-apiserver; resolves once the API server is ready. */
 export async function startKubeCluster(): Promise<KubeCluster> {
   const bins = kubeBinaries();
-  if (!exists(bins.apiserver)) {
+  if (!existsSync(bins.apiserver)) {
     throw new Error(`${bins.apiserver} is missing: run scripts/ci_services.sh (it builds kube-apiserver)`);
   }
   const dir = await Deno.makeTempDir({ prefix: "clearml_kube_" });
