@@ -54,7 +54,13 @@ Deno.test("helm lint passes and helm template renders the glue's objects", async
   ]);
   assert.equal(custom.code, 0, custom.out);
   const objects = parseAllDocuments(custom.out).map((d) => d.toJS()).filter((o) => o);
-  assert.deepEqual(objects.map((o) => o.kind).sort(), ["ConfigMap", "Deployment", "Role", "RoleBinding", "ServiceAccount"]);
+  assert.deepEqual(objects.map((o) => o.kind).sort(), [
+    "ConfigMap",
+    "Deployment",
+    "Role",
+    "RoleBinding",
+    "ServiceAccount",
+  ]);
   const deployment = objects.find((o) => o.kind === "Deployment");
   const c = deployment.spec.template.spec.containers[0];
   assert.deepEqual(c.command, ["clearml-agent", "k8s-glue"]);
@@ -63,7 +69,10 @@ Deno.test("helm lint passes and helm template renders the glue's objects", async
   assert.equal(args[args.indexOf("--namespace") + 1], "ml");
   assert.equal(args[args.indexOf("--max-pods") + 1], "4");
   assert.ok(args.includes("--pod-clearml-conf"));
-  assert.equal(c.env.find((e: { name: string }) => e.name === "CLEARML_API_SECRET_KEY").valueFrom.secretKeyRef.name, "creds");
+  assert.equal(
+    c.env.find((e: { name: string }) => e.name === "CLEARML_API_SECRET_KEY").valueFrom.secretKeyRef.name,
+    "creds",
+  );
 });
 
 Deno.test("deploy/manifests/clearml-agent-glue.yaml is the chart rendered with its defaults", async () => {
