@@ -88,6 +88,7 @@ export function openCluster(options: OpenClusterOptions = {}): KubeCluster {
   } catch (err) {
     throw new KubeError(`No Kubernetes configuration: ${(err as Error).message}`, 0, "NoConfig", { cause: err });
   }
+  http1Only(config);
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new KubeError("No Kubernetes configuration: the current context names no cluster", 0, "NoConfig");
   const context = config.getContextObject(config.getCurrentContext());
@@ -98,6 +99,21 @@ export function openCluster(options: OpenClusterOptions = {}): KubeCluster {
     namespace: context?.namespace,
     core: config.makeApiClient(CoreV1Api),
     batch: config.makeApiClient(BatchV1Api),
+  };
+}
+
+/**
+ * Make the library's connections HTTP/1.1 only. Its undici agent offers HTTP/2 by default, and the API server takes
+ * it; under Deno, an HTTP/2 connection that the server closes with GOAWAY (API server restart or shutdown) aborts
+ * the whole process in nghttp2 (`find_stream_on_goaway_func: Assertion ... failed`, seen in tests/cli/k8s_glue_test.ts
+ * when kube-apiserver stops). HTTP/1.1 fails that request with an error the glue retries.
+ */
+function http1Only(config: KubeConfig): void {
+  const options = config.createDispatcherOptions.bind(config);
+  config.createDispatcherOptions = (cluster, agentOptions) => {
+    const o = options(cluster, agentOptions) as { connect?: Record<string, unknown> };
+    if (o.connect) o.connect = { ...o.connect, allowH2: false };
+    return o as ReturnType<typeof options>;
   };
 }
 

@@ -11,7 +11,8 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { type CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { openCluster } from "../../executors/kubernetes/cluster.ts";
 
 const CACHE = Deno.env.get("CLEARML_AGENT_CI_CACHE") ?? "/var/cache/clearml-agent-ci";
 
@@ -145,15 +146,16 @@ export async function startKubeCluster(): Promise<KubeCluster> {
   ], join(dir, "apiserver.log"));
   const server = `https://127.0.0.1:${port}`;
   const kubeconfig = join(dir, "admin.kubeconfig");
-  const admin = new KubeConfig();
-  admin.loadFromOptions({
+  const options = new KubeConfig();
+  options.loadFromOptions({
     clusters: [{ name: "test", server, caFile: join(dir, "ca.crt") }],
     users: [{ name: "admin", certFile: join(dir, "admin.crt"), keyFile: join(dir, "admin.key") }],
     contexts: [{ name: "test", cluster: "test", user: "admin" }],
     currentContext: "test",
   });
-  await Deno.writeTextFile(kubeconfig, admin.exportConfig());
-  const core = admin.makeApiClient(CoreV1Api);
+  await Deno.writeTextFile(kubeconfig, options.exportConfig());
+  // The product's loader: the same connection settings as the glue (HTTP/1.1, see executors/kubernetes/cluster.ts).
+  const { config: admin, core } = openCluster({ env: { KUBECONFIG: kubeconfig }, home: dir });
   const close = async () => {
     await stopProc(api);
     await stopProc(etcd);

@@ -64,6 +64,7 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
   const ran = new Map<string, { output: string; exitCode?: number }>();
   const pulled = new Set<string>();
   const unschedulable = new Set<string>();
+  const deleting = new Set<string>();
   let stopped = false;
 
   const status = async (pod: V1Pod, s: NonNullable<V1Pod["status"]>) => {
@@ -204,8 +205,10 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
 
   const kill = async (pod: V1Pod): Promise<void> => {
     const k = key(pod);
+    if (deleting.has(k)) return;
+    deleting.add(k);
     const state = running.get(k);
-    if (state && !state.killing) {
+    if (state) {
       state.killing = true;
       const grace = (pod.metadata?.deletionGracePeriodSeconds ?? 30) * 1000;
       const signal = (sig: Deno.Signal) => {
