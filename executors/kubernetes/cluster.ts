@@ -14,6 +14,7 @@
  */
 
 import { existsSync } from "node:fs";
+import { isIPv6 } from "node:net";
 import { join } from "node:path";
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 
@@ -76,11 +77,31 @@ export function openCluster(options: OpenClusterOptions = {}): KubeCluster {
       }
       source = "kubeconfig";
     } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
-      const root = options.serviceAccountRoot ?? "/";
-      if (!existsSync(join(root, SERVICE_ACCOUNT_DIR, "token"))) {
-        throw new Error(`no service account token under /${SERVICE_ACCOUNT_DIR}`);
-      }
-      config.loadFromCluster(root === "/" ? "" : root.replace(/\/$/, ""));
+      const dir = join(options.serviceAccountRoot ?? "/", SERVICE_ACCOUNT_DIR);
+      if (!existsSync(join(dir, "token"))) throw new Error(`no service account token under /${SERVICE_ACCOUNT_DIR}`);
+      // As the library's loadFromCluster, but from `env` (it reads the process environment only).
+      const host = isIPv6(env.KUBERNETES_SERVICE_HOST)
+        ? `[${env.KUBERNETES_SERVICE_HOST}]`
+        : env.KUBERNETES_SERVICE_HOST;
+      const namespaceFile = join(dir, "namespace");
+      config.loadFromOptions({
+        clusters: [{
+          name: "inCluster",
+          server: `https://${host}:${env.KUBERNETES_SERVICE_PORT}`,
+          caFile: join(dir, "ca.crt"),
+        }],
+        users: [{
+          name: "inClusterUser",
+          authProvider: { name: "tokenFile", config: { tokenFile: join(dir, "token") } },
+        }],
+        contexts: [{
+          name: "inClusterContext",
+          cluster: "inCluster",
+          user: "inClusterUser",
+          namespace: existsSync(namespaceFile) ? Deno.readTextFileSync(namespaceFile).trim() : undefined,
+        }],
+        currentContext: "inClusterContext",
+      });
       source = "in-cluster";
     } else {
       throw new Error(`no KUBECONFIG, no ${defaultFile}, and not running in a pod`);

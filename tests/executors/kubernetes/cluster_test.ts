@@ -112,7 +112,7 @@ Deno.test({
       const bad = pod("probe", "clearml", { spec: { containers: [{ resources: { limits: { cpu: "lots" } } }] } });
       await assert.rejects(
         new PodLauncher(admin, "clearml", LABEL).probe(bad),
-        /^KubeError: Kubernetes rejected the pods in namespace "clearml": .*cpu/,
+        /^KubeError: Kubernetes rejected the pods in namespace "clearml": .*quantities must match/,
       );
     });
 
