@@ -129,10 +129,12 @@ export async function runGlue(o: GlueOptions): Promise<void> {
   };
 
   const seen = new Map<string, string>(); // pod name → task id, of pods seen active
+  const stuckSince = new Map<string, number>(); // pod name → when it was first seen unable to start
   const watchOnce = async (): Promise<void> => {
     const pods = await o.launcher.list({}, now());
     const states = await taskStates(o.client, [...new Set([...pods.map((p) => p.taskId), ...seen.values()])]);
     const present = new Set(pods.map((p) => p.name));
+    for (const name of stuckSince.keys()) if (!present.has(name)) stuckSince.delete(name);
     for (const [name, taskId] of seen) {
       if (present.has(name)) continue;
       seen.delete(name);
@@ -146,7 +148,11 @@ export async function runGlue(o: GlueOptions): Promise<void> {
       if (pod.deleting) continue;
       const state = states.get(pod.taskId);
       if (ACTIVE.has(pod.phase)) seen.set(pod.name, pod.taskId);
-      if (pod.stuck && now() - pod.stuck.since >= (o.stuckGraceMs ?? 0)) {
+      const since = pod.stuck ? Math.min(pod.stuck.since, stuckSince.get(pod.name) ?? Infinity) : undefined;
+      if (since === undefined) stuckSince.delete(pod.name);
+      else stuckSince.set(pod.name, since);
+      if (pod.stuck && since !== undefined && now() - since >= (o.stuckGraceMs ?? 0)) {
+        stuckSince.delete(pod.name);
         o.say(`K8S Error: pod ${pod.name} cannot start: ${pod.stuck.reason}`);
         seen.delete(pod.name);
         await o.launcher.delete(pod.name, 0);

@@ -17,7 +17,7 @@ import { type ConfigTree, deepMerge } from "../config/merge.ts";
 import { shlexSplit } from "../config/shlex.ts";
 import { chooseContainer } from "../job/container_select.ts";
 import { CONF_MOUNT, type PodInput } from "../../executors/kubernetes/pod_spec.ts";
-import { applyArgs, DockerArgsError, tokenize } from "../../executors/_docker_args.ts";
+import { applyArgs, DockerArgsError, itemTokens, tokenize } from "../../executors/_docker_args.ts";
 
 /** The glue's identity label: `CLEARML=agent-<first 8 hex of md5(worker id)>` (as the reference). */
 export function agentLabel(workerId: string): Record<string, string> {
@@ -56,7 +56,7 @@ export function taskContainerInput(o: {
       const at = kv.indexOf("=");
       if (at > 0) env[kv.slice(0, at)] = kv.slice(at + 1);
     }
-    const others = items.filter((i) => i.name !== "env").map((i) => i.flag);
+    const others = itemTokens(items.filter((i) => i.name !== "env"));
     if (others.length > 0 && !choice.isDefault) {
       o.say(`Warning: task ${o.task.id}: docker arguments ${others.join(" ")} have no effect in a pod`);
     }
