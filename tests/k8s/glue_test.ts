@@ -113,6 +113,28 @@ Deno.test({
       const stopped = await env.agent.waitTask(id, (t) => t.status === "stopped", 60_000);
       assert.equal(stopped.status, "stopped");
       assert.equal(await glue.stop(), 0);
+
+      // Aborted before its pod runs (the pod cannot be scheduled; --stuck-timeout keeps it): the glue deletes it.
+      const template = await env.file("nowhere.yaml", "spec:\n  nodeSelector: {zone: nowhere}\n");
+      const waiting = await task(env, 'print("never")');
+      await env.agent.enqueue(waiting, await env.agent.queue("k8s-abort"));
+      const glue2 = env.glue([
+        "--queue",
+        "k8s-abort",
+        "--namespace",
+        ns,
+        "--template-yaml",
+        template,
+        "--stuck-timeout",
+        "600",
+      ]);
+      await env.until("the pending pod", async () => (await env.pods(ns)).get(`clearml-id-${waiting}`));
+      await env.agent.client.call("tasks.stop", { task: waiting });
+      await glue2.waitFor(new RegExp(`Task ${waiting} was aborted: deleting pod clearml-id-${waiting}`), 30_000);
+      await env.until("the pod deleted", async () => !(await env.pods(ns)).has(`clearml-id-${waiting}`), 30_000);
+      assert.equal((await env.agent.task(waiting)).status, "stopped");
+      assert.deepEqual(await queueEntries(env, await pendingQueueId(env)), []);
+      assert.equal(await glue2.stop(), 0);
     });
 
     await t.step("max pods: the extra task waits in its queue until a pod finishes", async () => {
