@@ -133,6 +133,7 @@ export async function runK8sGlueCommand(global: GlobalOptions, options: K8sGlueO
       launcher,
       queues,
       pending,
+      workerId,
       maxPods: options.maxPods,
       intervalMs: options.pollingInterval * 1000,
       stuckGraceMs: options.stuckTimeout * 1000,

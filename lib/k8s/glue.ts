@@ -1,7 +1,8 @@
 /**
  * The Kubernetes glue loop (agent-reference §11): tasks from the queues become pods.
  *
- * Two loops run side by side until `stop` aborts:
+ * The glue is a worker on the server (registered, status reports without machine stats, unregistered at the end),
+ * so `clearml-agent list` and the UI show it. Two loops run side by side until `stop` aborts:
  * - **pull**: the worker's `QueuePoller` (priority order, long poll when the server offers it) with a gate that
  *   lets no queue through while this glue has `maxPods` pods pending or running — so an extra task waits in its
  *   own queue, never in the pending queue without a pod. A pulled task is moved to the pending queue, its pod is
@@ -20,6 +21,8 @@
 import type { ApiClient } from "../api/client.ts";
 import type { Task } from "../api/types.ts";
 import * as tasks from "../api/tasks.ts";
+import { registerWorker, unregisterWorker } from "../api/workers.ts";
+import { WorkerStatusReporter } from "../worker/worker_status.ts";
 import { type Pick, QueuePoller, type QueueRef } from "../worker/queue_poller.ts";
 import { sleep } from "../sleep.ts";
 import { KubeError } from "../../executors/kubernetes/cluster.ts";
@@ -40,6 +43,10 @@ export interface GlueOptions {
   launcher: PodLauncher;
   queues: QueueRef[];
   pending: QueueRef;
+  /** The glue's worker id: registered on the server and reported every `statusReportMs`, as a daemon is. */
+  workerId: string;
+  /** @default 30000 */
+  statusReportMs?: number;
   /** The pod of a task pulled from `queue`. */
   podFor(task: Task, queue: QueueRef): Manifest;
   /** At most this many pods pending or running (undefined: no limit). */
@@ -196,5 +203,22 @@ export async function runGlue(o: GlueOptions): Promise<void> {
     }
   };
 
-  await Promise.all([pull(), watch()]);
+  const queueIds = o.queues.map((q) => q.id);
+  await registerWorker(o.client, o.workerId, queueIds);
+  const status = new WorkerStatusReporter({
+    client: o.client,
+    workerId: o.workerId,
+    queues: queueIds,
+    monitor: null,
+    intervalMs: o.statusReportMs ?? 30_000,
+    say: o.say,
+    now,
+  });
+  status.start();
+  try {
+    await Promise.all([pull(), watch()]);
+  } finally {
+    await status.stop();
+    await unregisterWorker(o.client, o.workerId, queueIds).catch(() => {});
+  }
 }

@@ -56,6 +56,14 @@ Deno.test({
       );
       await env.agent.enqueue(id, q);
       const glue = env.glue(["--queue", "k8s-run", "--namespace", ns, "--template-yaml", template, "--foreground"]);
+      const worker = await env.until("the glue registered as a worker", async () => {
+        const workers = await env.agent.client.call<{ workers: { id: string; queues?: { id: string }[] }[] }>(
+          "workers.get_all",
+          {},
+        );
+        return workers.workers.find((w) => w.id === "testhost:0");
+      });
+      assert.deepEqual(worker.queues?.map((x) => x.id), [q]);
       const pod = await env.until("the pod", async () => (await env.pods(ns)).get(`clearml-id-${id}`));
       const labels = pod.metadata!.labels!;
       assert.match(labels.CLEARML, /^agent-[0-9a-f]{8}$/);
