@@ -7,7 +7,7 @@
  *
  * Every call to the API server goes through `kubeCall`, which turns the client library's failures into a
  * `KubeError` whose message names the operation, the namespace and the cause: the server cannot be reached, RBAC
- * forbids it (403), the namespace does not exist (404 on a namespaced create), the object is invalid (422). The
+ * forbids it (403 naming the verb; another 403, e.g. a quota, is a refusal), the namespace does not exist (404 on a namespaced create), the object is invalid (422). The
  * library's own error (the whole HTTP answer) is not chained: its gist is in the message.
  *
  * @module
@@ -176,9 +176,10 @@ export function kubeError(err: unknown, d: CallDescription, server: string): Kub
   const code = err.code;
   let message: string;
   if (code === 401) message = `The Kubernetes API server at ${server} rejected the credentials: ${detail}`;
-  else if (code === 403) {
+  else if (code === 403 && /cannot \w+ resource/.test(detail)) {
     message = `No permission to ${d.verb} ${d.resource}${where(d)} (RBAC): ${detail}`;
-  } else if (code === 404 && d.namespace && /namespaces? "[^"]*" not found/.test(detail)) {
+  } else if (code === 403) message = `Kubernetes refused to ${d.verb} ${d.resource}${where(d)}: ${detail}`;
+  else if (code === 404 && d.namespace && /namespaces? "[^"]*" not found/.test(detail)) {
     message = `Namespace "${d.namespace}" does not exist on ${server}`;
   } else if (code === 422 || code === 400) message = `Kubernetes rejected the ${d.resource}${where(d)}: ${detail}`;
   else message = `Could not ${d.verb} ${d.resource}${where(d)} (HTTP ${code}): ${detail}`;

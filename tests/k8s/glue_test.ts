@@ -171,6 +171,34 @@ Deno.test({
       assert.equal(await glue.stop(), 0);
     });
 
+    await t.step("a pod the API server refuses (quota): the task fails with the reason, the glue goes on", async () => {
+      const ns = "glue-quota";
+      await env.kube.namespace(ns);
+      const q = await env.agent.queue("k8s-quota");
+      const glue = env.glue(["--queue", "k8s-quota", "--namespace", ns]);
+      await glue.waitFor(/K8s glue .*pending queue/, 60_000);
+      const quota = await env.kube.core.createNamespacedResourceQuota({
+        namespace: ns,
+        body: { metadata: { name: "no-pods" }, spec: { hard: { pods: "0" } } },
+      });
+      // What the quota controller (not running here) would report; admission enforces it from then on.
+      await env.kube.core.replaceNamespacedResourceQuotaStatus({
+        name: "no-pods",
+        namespace: ns,
+        body: { ...quota, status: { hard: { pods: "0" }, used: { pods: "0" } } },
+      });
+      const id = await task(env, 'print("never")');
+      await env.agent.enqueue(id, q);
+      const failed = await env.agent.waitTask(id, (t) => t.status === "failed", 60_000);
+      assert.match(
+        String(failed.status_reason),
+        /^K8S glue error: Kubernetes refused to create pods in namespace "glue-quota": .*quota/,
+      );
+      assert.deepEqual(await queueEntries(env, await pendingQueueId(env)), []);
+      assert.equal((await env.pods(ns)).size, 0);
+      assert.equal(await glue.stop(), 0);
+    });
+
     await t.step(
       "an unschedulable pod and an image that cannot be pulled fail their tasks with the reason",
       async () => {
