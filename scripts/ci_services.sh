@@ -82,6 +82,15 @@ if ! "$actionlint_bin" --version 2>/dev/null | head -n 1 | grep -qx "v$ACTIONLIN
 fi
 echo "actionlint: $actionlint_bin $("$actionlint_bin" --version | head -n 1)"
 
+# The web page tests (tests/compat/web_page_test.ts) and scripts/bench_web.ts: Debian's headless Chromium,
+# driven by puppeteer-core from npm.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium (web page tests)"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-dejavu-core >/dev/null
+fi
+echo "chromium: $(chromium --version 2>/dev/null | head -n 1)"
+
 # Kubernetes test binaries (tests/k8s/*): etcd from Debian's etcd-server, and kube-apiserver plus helm built from the
 # Go module proxy into $CACHE/bin (rebuilt when missing or of another version). k8s.io/kubernetes is not meant to be
 # consumed as a module: its go.mod points the k8s.io/* staging modules at ./staging/..., which the module zip lacks,

@@ -39,6 +39,7 @@ import {
   withReleaseBaseUrl,
 } from "./compile_plan.ts";
 import { literalDynamicImports, type Payload, payloadProblems, readPayload } from "./compile_payload.ts";
+import { ASSETS_MODULE, renderAssetsModule } from "./build_web.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -153,7 +154,7 @@ async function build(target: Target, denortBin: string | undefined, outDir: stri
   }
   const problems = payloadProblems(payload, {
     permissionSet: launcherPermissionSet(),
-    required: ["main.ts", ...literalDynamicImports(main)],
+    required: ["main.ts", relative(ROOT, ASSETS_MODULE), ...literalDynamicImports(main)],
     excluded: EXCLUDES,
   });
   if (problems.length > 0) {
@@ -196,6 +197,10 @@ export async function runCompile(argv: readonly string[], env: Record<string, st
     const cli = parseCli(argv);
     checkVersions();
     launcherPermissionSet();
+    // The web page goes into the binary through lib/server/web/_assets.ts: it must hold the current page.
+    if (Deno.readTextFileSync(ASSETS_MODULE) !== renderAssetsModule()) {
+      throw new CompileError(`${relative(ROOT, ASSETS_MODULE)} is stale: run deno run -A scripts/build_web.ts`);
+    }
     let baseUrl: string;
     try {
       baseUrl = releaseBaseUrl(env);

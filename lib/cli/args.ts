@@ -70,6 +70,11 @@ function workerOptions(o: Record<string, unknown>): WorkerOptions {
   };
 }
 
+/** A repeatable option: each use adds its value. */
+function repeated(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Build the commander program; `onParsed` receives the result of the subcommand that ran. */
 function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
   const program = new Command(PROGRAM_NAME)
@@ -259,7 +264,9 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     .option("--detached", "run in the background", false)
     .option("--stop", "stop the server running on --data-dir", false)
     .option("--insecure-open", "accept requests without credentials (local experiments only)", false)
-    .option("--debug-wire", "log every request and answer, secrets masked", false);
+    .option("--debug-wire", "log every request and answer, secrets masked", false)
+    .option("--allow-origin <origin>", "a web origin allowed to call the API (repeatable)", repeated, [])
+    .option("--allow-host <name>", "another Host name the server answers to (repeatable)", repeated, []);
   server.action(() => {
     const o = server.opts();
     if (o.port < 0 || o.port > 65535) throw new UsageError(`argument --port: out of range: ${o.port}`);
@@ -273,6 +280,8 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
         detached: o.detached,
         stop: o.stop,
         insecureOpen: o.insecureOpen,
+        allowOrigins: o.allowOrigin,
+        allowHosts: o.allowHost,
       },
     });
   });

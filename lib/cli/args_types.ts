@@ -127,6 +127,10 @@ export interface ServerOptions {
   detached: boolean;
   stop: boolean;
   insecureOpen: boolean;
+  /** `--allow-origin`, repeated. */
+  allowOrigins: string[];
+  /** `--allow-host`, repeated. */
+  allowHosts: string[];
 }
 
 /** `task <verb> ...`: verb and its raw remaining arguments, parsed by `lib/cli/task.ts`. */

@@ -15,6 +15,7 @@ import { NotImplementedError } from "./errors.ts";
 import { ConfigError } from "../config/errors.ts";
 import { parseGpuSpec } from "../gpus/spec.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
+import { applyConfigSections } from "../job/config_sections.ts";
 import { log } from "../log.ts";
 import { runDaemon } from "../worker/daemon.ts";
 import {
@@ -97,6 +98,7 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
   if (out.path) terminal.say(`Running CLEARML-AGENT daemon in background mode, writing stdout/stderr to ${out.path}`);
   log.setSink((line) => out.say(line));
   const signals = installStopSignals(out.say);
+  for (const line of await applyConfigSections(loaded.tree, config, expander())) out.say(line);
   const tags = options.childReportTags ?? shlexSplit(Deno.env.get("CLEARML_WORKER_TAGS") ?? "");
   const docker = options.docker
     ? await dockerMode({

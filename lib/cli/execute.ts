@@ -19,6 +19,7 @@ import type { ExecuteOptions, GlobalOptions } from "./args_types.ts";
 import { formatError } from "./errors.ts";
 import { dockerMode } from "./_docker_setup.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
+import { applyConfigSections } from "../job/config_sections.ts";
 import type { ApiClient } from "../api/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { addLogEvents } from "../api/events.ts";
@@ -64,7 +65,12 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   const home = Deno.env.get("HOME") ?? "/root";
   const workerId = config.agent.worker_id || Deno.env.get("CLEARML_WORKER_ID") || config.agent.worker_name;
   const client = apiClientFor(config, workerId);
-  if (options.fullMonitoring || options.docker) return await fullMonitoring(global, options, client, loaded);
+  // As a worker starting: the `environment {}` / `files {}` sections, before anything runs.
+  const applied = await applyConfigSections(loaded.tree, config, expand);
+  if (options.fullMonitoring || options.docker) {
+    for (const line of applied) console.log(line);
+    return await fullMonitoring(global, options, client, loaded);
+  }
   const exitInfo = Deno.env.get(EXIT_INFO_ENV) || undefined;
   Deno.env.delete(EXIT_INFO_ENV); // for this run only: not for the task's processes
   let taskId = options.id;
@@ -86,6 +92,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       logFile: options.logFile,
       suppressCarriageReturn: config.agent.suppress_carriage_return,
     });
+    for (const line of applied) log.info(line);
     const result: ExecuteResult = await executeTask({
       client,
       taskId,

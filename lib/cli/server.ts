@@ -65,6 +65,8 @@ async function serve(options: ServerOptions, dataDir: string): Promise<number> {
     secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
     insecureOpen: options.insecureOpen,
     wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
+    allowOrigins: [...options.allowOrigins, ...envList("CLEARML_SERVER_ALLOW_ORIGINS")],
+    allowHosts: [...options.allowHosts, ...envList("CLEARML_SERVER_ALLOW_HOSTS")],
     log,
   });
   writePidFile(dataDir);
@@ -72,7 +74,9 @@ async function serve(options: ServerOptions, dataDir: string): Promise<number> {
     console.log(`New admin credentials; add this section to ~/clearml.conf (also saved in ${handle.snippetPath}):`);
     console.log(await Deno.readTextFile(handle.snippetPath));
   }
-  if (options.insecureOpen) log.warn("--insecure-open: requests without valid credentials act as the admin");
+  if (options.insecureOpen) {
+    log.warn("--insecure-open: requests without valid credentials act as the admin (web pages are still refused)");
+  }
   console.log(`${LISTENING}${handle.url} (files server: ${handle.filesUrl})`);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -91,6 +95,11 @@ async function serve(options: ServerOptions, dataDir: string): Promise<number> {
     removePidFile(dataDir);
   }
   return 0;
+}
+
+/** A comma- or space-separated list from an environment variable. */
+function envList(name: string): string[] {
+  return (Deno.env.get(name) ?? "").split(/[\s,]+/).filter((v) => v !== "");
 }
 
 /** The command that runs this program again (compiled binary or the source launcher). */
@@ -124,6 +133,8 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
     "--data-dir",
     dataDir,
     ...(options.insecureOpen ? ["--insecure-open"] : []),
+    ...options.allowOrigins.flatMap((o) => ["--allow-origin", o]),
+    ...options.allowHosts.flatMap((h) => ["--allow-host", h]),
   ];
   const child = new Deno.Command("/bin/sh", {
     args: ["-c", 'exec "$@" >>"$CLEARML_SERVER_LOG" 2>&1 </dev/null', "sh", ...selfArgv(args)],

@@ -2,13 +2,15 @@
  * The configuration printout of `clearml-agent config` (and of `daemon`/`execute` start-up), in the reference's
  * ".properties" shape (§12.2): one `dotted.key = value` line per leaf, lists as `key.0 = ...`, booleans
  * `true`/`false`, `=`, `!`, `#` and newlines escaped with `\`, null values omitted; `env`,
- * `logging.loggers.urllib3.level` and `logging.version` left out.
+ * `logging.loggers.urllib3.level` and `logging.version` left out. A key accepted for compatibility without effect
+ * here (`key_uses.ts`) gets a `# no effect (accepted for compatibility): <reason>` comment line above it.
  *
  * @module
  */
 
 import { type ConfigTree, isObject } from "./merge.ts";
 import { VERSION } from "../version.ts";
+import { noEffectReason } from "./key_uses.ts";
 
 const DROPPED = new Set(["env", "logging.loggers.urllib3.level", "logging.version"]);
 
@@ -18,6 +20,10 @@ function escape(text: string): string {
 
 function flatten(value: unknown, path: string, out: string[]): void {
   if (DROPPED.has(path) || value === null || value === undefined) return;
+  const noEffect = isObject(value) ? undefined : noEffectReason(path);
+  if (noEffect && !(Array.isArray(value) && value.length === 0)) {
+    out.push(`# no effect (accepted for compatibility): ${noEffect}`);
+  }
   if (isObject(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k, out);
   } else if (Array.isArray(value)) {

@@ -20,8 +20,10 @@ import { setupCode } from "./code_setup.ts";
 import { resolveInstaller } from "./installer.ts";
 import { PhaseTimer } from "./phases.ts";
 import { findPython } from "./python.ts";
-import { setupPythonEnv } from "./python_env.ts";
-import { parseRequirements, repoRequirementsFiles, requirementsFileText } from "./requirements.ts";
+import { installRequirementSet } from "./install_plan.ts";
+import { extraIndexUrls, setupPythonEnv } from "./python_env.ts";
+import { resolveTorchIndex } from "./pytorch_index.ts";
+import { parseRequirements, repoRequirementsFiles } from "./requirements.ts";
 import { scriptDir } from "./run_command.ts";
 import { parseExecutionInfo, pipRequirementsText, requestedPythonVersion } from "./task_info.ts";
 import { rewritePaths } from "./venv_cache.ts";
@@ -104,6 +106,7 @@ async function installGlobally(o: BuildEnvOptions, info: ReturnType<typeof parse
   const set = parseRequirements(text ?? "", { baseDir: code.isRepository ? code.root : undefined });
   const installer = await resolveInstaller({
     type: a.package_manager.type,
+    version: a.package_manager.uv_version,
     executor: o.executor,
     toolsDir: o.toolsDir,
     systemPython: base.executable,
@@ -111,19 +114,20 @@ async function installGlobally(o: BuildEnvOptions, info: ReturnType<typeof parse
     signal: o.signal,
   });
   if (set.lines.length > 0) {
-    const file = join(stagingDir, "requirements.txt");
-    await Deno.writeTextFile(file, requirementsFileText(set));
-    o.say(`Installing ${set.lines.length} requirement(s) into ${base.executable} with ${installer.kind}`);
-    const raw = a.package_manager.extra_index_url;
-    const indexes = typeof raw === "string" ? [raw].filter(Boolean) : Array.isArray(raw) ? raw.map(String) : [];
-    await installer.install({
+    o.say(`Installing into ${base.executable}`);
+    const torch = await resolveTorchIndex({ set, config: o.config, cuda: "0", say: o.say, python: base.version });
+    await installRequirementSet({
+      installer,
       python: base.executable,
-      file,
+      set: torch.set,
+      config: o.config,
+      workDir: stagingDir,
       cwd: code.root,
-      extraIndexUrls: indexes,
+      extraIndexUrls: [...extraIndexUrls(o.config), ...(torch.extraIndexUrl ? [torch.extraIndexUrl] : [])],
       extraFlags: [],
       env: code.gitEnv,
       output: o.output,
+      say: o.say,
       signal: o.signal,
     });
   }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { type ConfigTree, isObject } from "../config/merge.ts";
 import { envFileText } from "../../executors/_docker_spec.ts";
+import { makeRunFolder } from "./run_folders.ts";
 
 /** Container paths of the per-run files. */
 export const CONTAINER_PATHS = {
@@ -81,9 +82,8 @@ export async function writeRunFiles(
   taskId: string,
   content: { tree: ConfigTree; secrets: Record<string, string>; entryScript: string },
 ): Promise<RunFiles> {
-  await Deno.mkdir(base, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: base, prefix: `${taskId}.` });
-  await Deno.chmod(dir, 0o700);
+  // Named for this process: a successor removes it if this one dies mid-run (`sweepDeadRuns`).
+  const dir = await makeRunFolder(base, taskId);
   const runDir = join(dir, "run");
   await Deno.mkdir(runDir, { mode: 0o700 });
   const files: RunFiles = {

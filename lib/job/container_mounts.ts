@@ -139,6 +139,11 @@ export async function taskMounts(o: TaskMountOptions): Promise<MountPlan> {
     [a.vcs_cache.enabled !== false ? a.vcs_cache.path || undefined : undefined, m.vcs_cache],
     [a.docker_pip_cache || undefined, m.pip_cache],
     [a.docker_uv_cache || undefined, m.uv_cache],
+    // Poetry's cache only for poetry (the reference mounts it only then).
+    [
+      (a.package_manager.type ?? "").toLowerCase() === "poetry" ? a.docker_poetry_cache || undefined : undefined,
+      m.poetry_cache,
+    ],
     [a.docker_apt_cache || undefined, m.apt_cache],
     [a.pip_download_cache.enabled !== false ? a.pip_download_cache.path || undefined : undefined, m.pip_download],
     [o.config.sdk.storage.cache.default_base_dir || undefined, m.sdk_cache],

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { containerFieldProblem } from "../task/script_fields.ts";
 import type { Task } from "../api/types.ts";
 import { shlexSplit } from "../config/shlex.ts";
 
@@ -52,6 +53,8 @@ export function taskContainer(task: Pick<Task, "container" | "execution">): { im
 
 /** Choose the image; throws when there is none at all. */
 export function chooseContainer(task: Pick<Task, "container" | "execution">, agent: AgentDocker): ContainerChoice {
+  const problem = containerFieldProblem(task);
+  if (problem) throw new Error(`Task field ${problem.field}: expected ${problem.expected}, got ${problem.got}`);
   const setupScript = typeof task.container?.setup_shell_script === "string" ? task.container.setup_shell_script : "";
   const own = taskContainer(task);
   if (own.image && !agent.force) return { image: own.image, args: own.args, setupScript, isDefault: false };

@@ -46,6 +46,7 @@ import {
   type RunFiles,
   writeRunFiles,
 } from "./container_files.ts";
+import { splitTaskConfig } from "./task_secrets.ts";
 import { hostMountTranslation, stageSelf, taskMounts } from "./container_mounts.ts";
 import type { ContainerSelf } from "./self_command_container.ts";
 import {
@@ -209,7 +210,15 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
     systemSitePackages: forceSsp === undefined || !/^(0|false|no|off)$/i.test(forceSsp),
   });
   // The entry script needs the ssh plan, the plan needs the files: write the script once the plan is known.
-  const files = await writeRunFiles(runBase, o.taskId, { tree, secrets, entryScript: "" });
+  // The agent inside gets its secrets and `environment {}` through the env file (removed once the container
+  // started), never in the mounted configuration. A job's container (`build --docker`) keeps its configuration
+  // whole: an image that runs the task with `docker run` carries it, as the reference's does.
+  const split = o.job ? { tree, env: {} } : splitTaskConfig(tree, d.config, { keepFiles: true });
+  const files = await writeRunFiles(runBase, o.taskId, {
+    tree: split.tree,
+    secrets: { ...split.env, ...secrets },
+    entryScript: "",
+  });
   for (const [name, text] of Object.entries(o.job?.files ?? {})) {
     await Deno.writeTextFile(`${files.runDir}/${name}`, text);
   }

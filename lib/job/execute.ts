@@ -19,6 +19,9 @@ import { PhaseTimer } from "./phases.ts";
 import { type ImageMode, setupPythonEnv } from "./python_env.ts";
 import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
+import { splitTaskConfig } from "./task_secrets.ts";
+import { makeRunFolder, sweepDeadRuns } from "./run_folders.ts";
+import type { ConfigTree } from "../config/merge.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
 import type { TaskLog } from "./task_log.ts";
 import { finalStatusOf, type RunEnd, sendFinalStatus } from "./final_status.ts";
@@ -137,7 +140,11 @@ export async function executeTask(o: ExecuteTaskOptions): Promise<ExecuteResult>
 
   const phases = new PhaseTimer();
   const cleanups: (() => Promise<void>)[] = [];
-  const runDir = await Deno.makeTempDir({ dir: await ensureDir(join(o.expand(o.config.agent.venvs_dir), "runs")) });
+  // The run folder (the task's configuration file among others) goes with this run; leftovers of runs whose
+  // `execute` was killed go now.
+  const runsBase = join(o.expand(o.config.agent.venvs_dir), "runs");
+  await sweepDeadRuns(runsBase);
+  const runDir = await makeRunFolder(runsBase, "run");
   try {
     return await runPhases(o, task, taskId, phases, runDir, cleanups);
   } catch (err) {
@@ -149,11 +156,6 @@ export async function executeTask(o: ExecuteTaskOptions): Promise<ExecuteResult>
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     if (!o.keepRunDir) await Deno.remove(runDir, { recursive: true }).catch(() => {});
   }
-}
-
-async function ensureDir(dir: string): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
-  return dir;
 }
 
 async function markFailed(o: ExecuteTaskOptions, taskId: string, reason: string): Promise<void> {
@@ -229,7 +231,9 @@ async function runPhases(
   });
   const command = await phases.run("start", async () => {
     const args = wantsArgsOnCommandLine(task) ? argsFromHyperparams(task) : [];
-    const configFile = await writeTaskConfig(o.tree, runDir);
+    // Secrets and `environment {}` go to the task by environment, never into the file.
+    const split = splitTaskConfig(o.tree as ConfigTree, o.config);
+    const configFile = await writeTaskConfig(split.tree, runDir);
     const cwd = scriptDir(code.root, info.workingDir);
     const entryDir = join(cwd, info.entryPoint.startsWith("-") ? "." : info.entryPoint, "..");
     const taskEnv = taskEnvironment({
@@ -243,6 +247,7 @@ async function runPhases(
       cpuOnly: o.cpuOnly,
       base: Deno.env.toObject(),
     });
+    Object.assign(taskEnv, split.env);
     const cmd = buildRunCommand({
       info,
       codeRoot: code.root,

@@ -11,14 +11,17 @@ import { type Executor, SetupError } from "../../executors/executor.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { shlexSplit } from "../config/shlex.ts";
 import { findPython, type PythonInfo } from "./python.ts";
-import { type Installer, resolveInstaller } from "./installer.ts";
+import { type Installer, resolveInstaller, type ResolveInstallerOptions } from "./installer.ts";
+import { installRequirementSet, requirementName } from "./install_plan.ts";
 import {
-  normalizedSet,
-  parseRequirements,
-  repoRequirementsFiles,
-  type RequirementSet,
-  requirementsFileText,
-} from "./requirements.ts";
+  createPoetryVenv,
+  findLockProject,
+  freezeFromMetadata,
+  type LockProject,
+  syncLockProject,
+} from "./lock_project.ts";
+import { resolveTorchIndex, TORCH_PACKAGES } from "./pytorch_index.ts";
+import { normalizedSet, parseRequirements, repoRequirementsFiles, type RequirementSet } from "./requirements.ts";
 import { pipRequirementsText, requestedPythonVersion } from "./task_info.ts";
 import type { ExecutionInfo } from "./task_info.ts";
 import { VenvCache, venvCacheKey } from "./venv_cache.ts";
@@ -100,12 +103,12 @@ export function imageModeOf(
 
 const FREEZE_FILE = ".clearml-freeze.txt";
 
-function requirementSource(o: PythonEnvOptions): { text?: string; from: string } {
+function requirementSource(o: PythonEnvOptions): { text: string | undefined; from: string } {
   const pm = o.config.agent.package_manager;
   const fromRepo = () => {
-    if (!o.code.isRepository) return { from: "none" };
+    if (!o.code.isRepository) return { text: undefined, from: "none" };
     const files = repoRequirementsFiles(o.code.root, o.info.workingDir);
-    if (files.length === 0) return { from: "none" };
+    if (files.length === 0) return { text: undefined, from: "none" };
     o.say(`Trying pip install: ${files[0]}`);
     return { text: Deno.readTextFileSync(files[0]), from: files[0] };
   };
@@ -123,10 +126,35 @@ function parseSet(o: PythonEnvOptions, text: string): RequirementSet {
   }
 }
 
-function extraIndexUrls(config: AgentConfig): string[] {
+/** `agent.package_manager.extra_index_url` as a list (a string or a list in the configuration). */
+export function extraIndexUrls(config: AgentConfig): string[] {
   const raw = config.agent.package_manager.extra_index_url;
   if (typeof raw === "string") return raw.trim() ? [raw.trim()] : [];
   return Array.isArray(raw) ? raw.map(String).filter(Boolean) : [];
+}
+
+const INDEX_VARIABLES = ["PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX"];
+
+/** What decides which indexes packages come from: part of the venv cache key. */
+function indexKeyParts(config: AgentConfig, set: RequirementSet): string[] {
+  const pm = config.agent.package_manager;
+  const parts = extraIndexUrls(config);
+  for (const name of INDEX_VARIABLES) {
+    const value = Deno.env.get(name);
+    if (value) parts.push(`${name}=${value}`);
+  }
+  if (set.lines.some((l) => TORCH_PACKAGES.has(requirementName(l) ?? ""))) {
+    const template = pm.torch_nightly ? pm.nightly_extra_index_url_template : pm.extra_index_url_template;
+    parts.push(`pytorch=${pm.pytorch_resolve}:${config.agent.cpu_only ? "cpu" : template}`);
+  }
+  return parts;
+}
+
+/** What a venv is built from: a requirement set, or a poetry / uv project's lock file. */
+type Source = { kind: "set"; set: RequirementSet } | { kind: "project"; project: LockProject };
+
+function isLocalLine(line: string): boolean {
+  return /^-e\s/.test(line) || /(^|@\s*)file:/.test(line) || /^(\.{1,2}\/|\/)/.test(line);
 }
 
 async function build(
@@ -134,34 +162,86 @@ async function build(
   installer: Installer,
   base: PythonInfo,
   dir: string,
-  set: RequirementSet,
+  source: Source,
 ): Promise<string[]> {
   const pm = o.config.agent.package_manager;
-  await o.phases.run("env", () => installer.createVenv(base.executable, dir, pm.system_site_packages, o.signal));
+  const poetry = source.kind === "project" && source.project.manager === "poetry";
+  await o.phases.run(
+    "env",
+    () =>
+      poetry
+        ? createPoetryVenv(o.executor, base.executable, dir, pm.system_site_packages, o.signal)
+        : installer.createVenv(base.executable, dir, pm.system_site_packages, o.signal),
+  );
   const python = join(dir, "bin", "python");
-  if (set.lines.length === 0) return [];
-  const file = join(o.runDir, "requirements.txt");
-  await Deno.writeTextFile(file, requirementsFileText(set));
-  const flags = [...(pm.extra_pip_install_flags ?? []).flatMap((f) => shlexSplit(f))];
-  if (pm.force_upgrade) flags.push("--upgrade");
-  await o.phases.run("install", async () => {
-    o.say(`Installing ${set.lines.length} requirement(s) with ${installer.kind}`);
-    await installer.install({
-      python,
-      file,
-      cwd: o.code.root,
-      extraIndexUrls: extraIndexUrls(o.config),
-      extraFlags: flags,
-      env: o.code.gitEnv,
-      output: o.output,
-      signal: o.signal,
+  let options: string[] = [];
+  if (source.kind === "project") {
+    await o.phases.run("install", () =>
+      syncLockProject({
+        project: source.project,
+        config: o.config,
+        venvDir: dir,
+        uv: installer.binary,
+        tools: toolOptions(o, base, pm.poetry_version),
+        executor: o.executor,
+        root: o.code.root,
+        env: o.code.gitEnv,
+        output: o.output,
+        say: o.say,
+        signal: o.signal,
+      }));
+  } else {
+    if (source.set.lines.length === 0) return [];
+    const torch = await resolveTorchIndex({
+      set: source.set,
+      config: o.config,
+      cuda: o.cuda,
+      say: o.say,
+      python: base.version,
     });
-  });
-  const frozen = await o.phases.run("install", () => installer.freeze(python, o.signal));
-  // Index options stay with the frozen list, so that the written-back requirements install again.
-  const pinned = [...set.options, ...frozen];
+    const indexes = [...extraIndexUrls(o.config), ...(torch.extraIndexUrl ? [torch.extraIndexUrl] : [])];
+    const flags = [...(pm.extra_pip_install_flags ?? []).flatMap((f) => shlexSplit(f))];
+    if (pm.force_upgrade) flags.push("--upgrade");
+    await o.phases.run("install", () =>
+      installRequirementSet({
+        installer,
+        python,
+        set: torch.set,
+        config: o.config,
+        workDir: o.runDir,
+        cwd: o.code.root,
+        extraIndexUrls: indexes,
+        extraFlags: flags,
+        env: o.code.gitEnv,
+        output: o.output,
+        say: o.say,
+        signal: o.signal,
+      }).catch((err) => {
+        if (!(err instanceof SetupError) || indexes.length === 0) throw err;
+        throw new SetupError(err.phase, `${err.message} (extra indexes: ${indexes.join(", ")})`, { cause: err });
+      }));
+    // Index options stay with the frozen list, so that the written-back requirements install again.
+    options = [...torch.set.options, ...(torch.extraIndexUrl ? [`--extra-index-url ${torch.extraIndexUrl}`] : [])];
+  }
+  const frozen = await o.phases.run(
+    "install",
+    () => poetry ? freezeFromMetadata(o.executor, python, o.signal) : installer.freeze(python, o.signal),
+  );
+  const pinned = [...options, ...frozen];
   await Deno.writeTextFile(join(dir, FREEZE_FILE), pinned.join("\n") + "\n");
   return pinned;
+}
+
+function toolOptions(o: PythonEnvOptions, base: PythonInfo, version: string | undefined): ResolveInstallerOptions {
+  return {
+    type: o.config.agent.package_manager.type,
+    executor: o.executor,
+    toolsDir: o.toolsDir,
+    systemPython: base.executable,
+    say: o.say,
+    version,
+    signal: o.signal,
+  };
 }
 
 /** Choose the interpreter and get a venv with the task's requirements. */
@@ -186,20 +266,27 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
     o.say(`Image mode (${o.imageMode.reason}): running ${python} as it is, no venv and no installs`);
     return { venvDir: "", python, base, cached: false };
   }
-  const source = requirementSource(o);
-  const set = source.text === undefined ? { lines: [], options: [], local: false } : parseSet(o, source.text);
   const type = (pm.type || "pip").toLowerCase();
+  const project = o.code.isRepository ? findLockProject(o.config, o.code.root, o.info.workingDir) : undefined;
+  const source = project ? { text: undefined, from: project.lockFile ?? "pyproject.toml" } : requirementSource(o);
+  const set = project || source.text === undefined
+    ? { lines: [], options: [], local: false }
+    : parseSet(o, source.text);
   const keyInput = {
-    packageManager: type,
+    packageManager: project ? `${project.manager}-project` : type,
     python: base.version,
     cuda: o.cuda,
     dockerImage: o.containerImage ?? o.info.dockerImage,
     requirements: normalizedSet(set),
     systemSitePackages: pm.system_site_packages,
+    indexes: indexKeyParts(o.config, set),
+    lockHash: project?.hash ?? "",
   };
   const key = venvCacheKey(keyInput);
+  // A poetry project without poetry.lock is resolved afresh each time: nothing to key a cache entry by.
+  const uncacheable = set.local || (project !== undefined && project.lockFile === undefined);
   const cacheRoot = a.venvs_cache.path ? o.expand(a.venvs_cache.path) : "";
-  const cache = cacheRoot && !set.local
+  const cache = cacheRoot && !uncacheable
     ? new VenvCache({
       root: cacheRoot,
       maxEntries: a.venvs_cache.max_entries,
@@ -213,6 +300,7 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
         "`agent.venvs_cache.path=~/.clearml/venvs-cache` :::",
     );
   } else if (set.local) o.say("venv cache skipped: the requirements use local paths or editable installs");
+  else if (uncacheable) o.say("venv cache skipped: the poetry project has no poetry.lock");
 
   if (cache) {
     const hit = await cache.lookup(key);
@@ -227,26 +315,26 @@ export async function setupPythonEnv(o: PythonEnvOptions): Promise<PythonEnv> {
     }
   }
 
-  const installer = await o.phases.run("env", () =>
-    resolveInstaller({
-      type,
-      executor: o.executor,
-      toolsDir: o.toolsDir,
-      systemPython: base.executable,
-      say: o.say,
-      signal: o.signal,
-    }));
+  const installer = await o.phases.run(
+    "env",
+    () => resolveInstaller({ ...toolOptions(o, base, pm.uv_version), type: project?.manager ?? type }),
+  );
   const dir = cache ? await cache.buildDir() : join(o.runDir, "venv");
   try {
-    const frozen = await build(o, installer, base, dir, set);
+    const frozen = await build(o, installer, base, dir, project ? { kind: "project", project } : { kind: "set", set });
     let venvDir = dir;
-    if (cache && await cache.makeRoom()) {
+    // A project installed into the venv from the checkout (editable) points at this run's folder: not reusable.
+    const selfInstalled = project !== undefined && frozen.some(isLocalLine);
+    if (cache && selfInstalled) o.say("venv cache skipped: the project installs itself from the checkout");
+    if (cache && !selfInstalled && await cache.makeRoom()) {
       o.say(`Adding venv into cache: ${cache.entryPath(key)}`);
       venvDir = await cache.commit(dir, key);
       o.cleanups.push(await cache.markInUse(key));
       // The frozen list is written back to the task; a later run of it must hit this entry too.
-      const frozenSet = normalizedSet(parseRequirements(frozen.join("\n")));
-      await cache.addAlias(venvCacheKey({ ...keyInput, requirements: frozenSet }), key);
+      if (!project) {
+        const frozenSet = normalizedSet(parseRequirements(frozen.join("\n")));
+        await cache.addAlias(venvCacheKey({ ...keyInput, requirements: frozenSet }), key);
+      }
     } else if (cache) {
       venvDir = join(o.runDir, "venv");
       await Deno.rename(dir, venvDir);

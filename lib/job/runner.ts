@@ -34,6 +34,7 @@ import {
 import { TaskLog } from "./task_log.ts";
 import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
 import { sleep } from "../sleep.ts";
+import { sweepDeadRuns } from "./run_folders.ts";
 
 /** Options of `runTask`. */
 export interface TaskRunnerOptions {
@@ -78,6 +79,8 @@ export interface TaskRunnerOptions {
   say?: (line: string) => void;
   /** Docker mode: the `execute` child runs in a container of the task's image (`container_task.ts`). */
   docker?: DockerMode;
+  /** Folders of per-run files swept after the run: what an `execute` killed by a signal left is removed. */
+  runFolders?: readonly string[];
 }
 
 /** How a run ended. */
@@ -235,8 +238,10 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     }
     if (stopCause) await child.terminate({ graceMs: o.graceMs, signal: o.hardStop });
     const status = await child.status;
-    // Whatever the run left behind in its group or session goes with it.
+    // Whatever the run left behind in its group or session goes with it, and so do the files of an `execute`
+    // that could not clean up (killed): before the final status says the run is over.
     await child.terminate({ graceMs: 0 });
+    await sweepRunFolders(o);
     done.abort();
     // A process that escaped the tree may still hold the output pipe: stop reading a moment later.
     const pumpTimer = setTimeout(() => pumpStop.abort(), 2_000);
@@ -270,7 +275,13 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     if (child && "dispose" in child) await disposeOnce();
     await log.close({ timeoutMs: 1 }).catch(() => {});
     await Deno.remove(exitInfoPath).catch(() => {});
+    await sweepRunFolders(o);
   }
+}
+
+/** Remove the run folders whose owner died (`o.runFolders`). */
+async function sweepRunFolders(o: TaskRunnerOptions): Promise<void> {
+  for (const base of o.runFolders ?? []) await sweepDeadRuns(base);
 }
 
 async function finish(o: TaskRunnerOptions, log: TaskLog, end: RunEnd, say: (l: string) => void): Promise<RunOutcome> {

@@ -7,6 +7,7 @@
 
 import { posix } from "node:path";
 import type { Task, TaskRequirements } from "../api/types.ts";
+import { scriptFieldProblem } from "../task/script_fields.ts";
 
 /** The parsed execution fields of a task. */
 export interface ExecutionInfo {
@@ -40,6 +41,10 @@ function normalizeRelative(path: string): string {
 
 /** Parse a task's execution fields; throws `TypeError` naming the field when one is unusable. */
 export function parseExecutionInfo(task: Task): ExecutionInfo {
+  const problem = scriptFieldProblem(task.script);
+  if (problem) {
+    throw new TypeError(`task field ${problem.field}: expected ${problem.expected}, got ${problem.got}`);
+  }
   const script = task.script ?? {};
   let entryPoint = normalizeRelative(str(script.entry_point));
   let workingDir = str(script.working_dir);
@@ -50,7 +55,7 @@ export function parseExecutionInfo(task: Task): ExecutionInfo {
   }
   if (entryPoint.startsWith("-m ") || entryPoint.startsWith("-c ")) entryPoint = str(script.entry_point);
   workingDir = normalizeRelative(workingDir) || ".";
-  const requirements = script.requirements && typeof script.requirements === "object" ? script.requirements : {};
+  const requirements = script.requirements ?? {};
   const docker = str(task.execution?.docker_cmd) || str(task.container?.image);
   return {
     repository: str(script.repository),

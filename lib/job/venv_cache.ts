@@ -1,6 +1,7 @@
 /**
  * The venv cache (`agent.venvs_cache`): one complete venv per key, where the key hashes the package manager, the
- * interpreter version, the CUDA version, the docker image and the normalized requirement set. A hit is used in
+ * interpreter version, the CUDA version, the docker image, the index URLs, the lock file (poetry / uv projects)
+ * and the normalized requirement set. A hit is used in
  * place (no copy: the fast path). A miss is built aside in `_temp.*` and renamed in when complete, so the cache
  * never holds a half-built entry; scripts that name the temporary path are rewritten after the rename. Entries
  * are evicted least-recently-used beyond `max_entries`, or while free space is under `free_space_threshold_gb`;
@@ -21,6 +22,10 @@ export interface VenvKeyInput {
   dockerImage: string;
   requirements: { lines: string[]; options: string[] };
   systemSitePackages: boolean;
+  /** Index URLs and index-related settings that change what gets installed (configured and from variables). */
+  indexes: string[];
+  /** sha256 of `pyproject.toml` + lock file of a poetry / uv project ("" for a requirement set). */
+  lockHash: string;
 }
 
 /** The key of a requirement set and environment (hex). */
@@ -31,6 +36,8 @@ export function venvCacheKey(input: VenvKeyInput): string {
     `cuda=${input.cuda}`,
     `docker=${input.dockerImage}`,
     `system_site_packages=${input.systemSitePackages}`,
+    `lock=${input.lockHash}`,
+    ...input.indexes.map((i) => `index=${i}`),
     ...input.requirements.options.map((o) => `option=${o}`),
     ...input.requirements.lines.map((l) => `req=${l}`),
   ].join("\n");

@@ -112,6 +112,12 @@ export function isLive(p: ProcInfo): boolean {
   return p.state !== "Z" && p.state !== "X";
 }
 
+/** True while process `pid` exists and is not a zombie. */
+export function pidAlive(pid: number): boolean {
+  const p = readProcess(pid);
+  return p !== null && isLive(p);
+}
+
 /** Live members of process group `pgid`. */
 export function groupMembers(pgid: number, table: readonly ProcInfo[] = listProcesses()): ProcInfo[] {
   return table.filter((p) => p.pgid === pgid && isLive(p));

@@ -51,12 +51,8 @@ const ANONYMOUS: Identity = {
   company_name: COMPANY_NAME,
 };
 
-const CORS_HEADERS = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, PUT, OPTIONS",
-  "access-control-allow-headers": "*",
-  "server": "clearml",
-};
+/** Body types parsed as API data: what the SDK and both agents send (JSON, json-lines, forms from curl). */
+const BODY_TYPES = /^(application\/(json|[\w.+-]+\+json|json-lines|x-ndjson|x-www-form-urlencoded))?$/;
 
 /** One HTTP request as the transport hands it over. */
 export interface IncomingCall {
@@ -133,7 +129,6 @@ export class Dispatcher {
   /** Handle one HTTP request. */
   async handle(req: IncomingCall): Promise<Reply> {
     const started = performance.now();
-    if (req.method === "OPTIONS") return { status: 200, headers: CORS_HEADERS, body: "" };
     if (req.headers.get("content-encoding")) {
       return {
         status: 415,
@@ -186,7 +181,13 @@ export class Dispatcher {
       const cap = this.#o.maxBodyBytes ?? MAX_BODY_BYTES;
       const bytes = await readBody(req.body, declared ? Number(declared) : undefined, cap);
       if (this.#o.wireTrace) this.#traceRequest(req, bytes);
-      const reqData = parseBody(bytes, req.headers.get("content-type") ?? "", ep.batch === true);
+      const contentType = req.headers.get("content-type") ?? "";
+      // A repeated header arrives joined with commas: its first value counts.
+      if (bytes.length > 0 && !BODY_TYPES.test(contentType.split(/[;,]/)[0].trim().toLowerCase())) {
+        // A browser sends text/plain without a CORS preflight: such a body is never taken as API data.
+        throw new ServerError(415, 0, `Unsupported content type "${clip(contentType, 100)}": send application/json`);
+      }
+      const reqData = parseBody(bytes, contentType, ep.batch === true);
       mergeQuery(reqData.body, url.searchParams);
       const ctx = this.#context({
         endpoint: parsed.name,
@@ -229,6 +230,25 @@ export class Dispatcher {
       );
     }
     return { ...reply, close };
+  }
+
+  /** The envelope of a request refused before it reached an endpoint (foreign `Host` or `Origin`). */
+  refuse(req: IncomingCall, code: number, msg: string): Reply {
+    const id = newId();
+    const reply = envelopeReply({
+      id,
+      trx: id,
+      endpoint: parsePath(req.url.pathname)?.name ?? null,
+      requestedVersion: null,
+      actualVersion: null,
+      code,
+      subcode: 0,
+      msg,
+    }, {});
+    if (this.#o.wireTrace) {
+      this.#o.log.info(`wire <-- ${code}/0 ${req.method} ${req.url.pathname} refused: ${clip(maskWire(msg), 300)}`);
+    }
+    return { ...reply, close: true };
   }
 
   #traceRequest(req: IncomingCall, bytes: Uint8Array): void {

@@ -61,7 +61,6 @@ export interface Reply {
 const BASE_HEADERS = {
   "content-type": "application/json; charset=utf-8",
   "server": "clearml",
-  "access-control-allow-origin": "*",
 };
 
 /** The HTTP answer for an envelope. */

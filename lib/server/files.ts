@@ -3,8 +3,11 @@
  * uploads artifacts, models and debug images with `POST <files_server>` as `multipart/form-data` (each part's
  * field name is the object's path) and downloads them with `GET <files_server>/<path>`. Blobs are stored under
  * `<data dir>/files/`; a path from a request is data: it is split into segments, and a segment that is empty, `.`,
- * `..` or holds a `\` or NUL is refused, so nothing outside that folder is ever read or written. Uploads stream to a
- * temporary file and are renamed into place when complete. Every call needs the same credentials as the API.
+ * `..` or holds a `\` or NUL is refused, and no symbolic link below the root is followed (each component is checked
+ * with `lstat`), so nothing outside that folder is ever read, written or deleted. Upload and download paths are
+ * percent-decoded the same way. Uploads stream to a temporary file and are renamed into place when complete.
+ * Active types (HTML, SVG, XML, JavaScript) are served as attachments, and every file answer says `nosniff`, so
+ * that an uploaded page never runs on the API's origin. Every call needs the same credentials as the API.
  *
  * @module
  */
@@ -34,6 +37,11 @@ const CONTENT_TYPES: Record<string, string> = {
   yaml: "text/plain; charset=utf-8",
   csv: "text/csv",
   html: "text/html",
+  htm: "text/html",
+  xhtml: "application/xhtml+xml",
+  xml: "text/xml",
+  js: "text/javascript",
+  mjs: "text/javascript",
   png: "image/png",
   jpg: "image/jpeg",
   jpeg: "image/jpeg",
@@ -41,6 +49,16 @@ const CONTENT_TYPES: Record<string, string> = {
   svg: "image/svg+xml",
   gz: "application/gzip",
   zip: "application/zip",
+};
+
+/** Types a browser would run or render as a page: sent as attachments, never inline. */
+const ACTIVE_TYPES = new Set(["text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "text/javascript"]);
+
+/** Headers of every file answer: no type sniffing, no script, no embedding. */
+const FILE_HEADERS = {
+  "server": "clearml",
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "default-src 'none'; sandbox",
 };
 
 /** True when a request path belongs to the files server. */
@@ -66,13 +84,13 @@ export function safeSegments(path: string): string[] | undefined {
 function textReply(status: number, text: string, extra: Record<string, string> = {}): Reply {
   return {
     status,
-    headers: { "content-type": "text/plain; charset=utf-8", "server": "clearml", ...extra },
+    headers: { "content-type": "text/plain; charset=utf-8", ...FILE_HEADERS, ...extra },
     body: text,
   };
 }
 
 function jsonReply(status: number, value: unknown): Reply {
-  return { status, headers: { "content-type": "application/json", "server": "clearml" }, body: JSON.stringify(value) };
+  return { status, headers: { "content-type": "application/json", ...FILE_HEADERS }, body: JSON.stringify(value) };
 }
 
 /** Options of `FilesServer`. */
@@ -139,15 +157,25 @@ export class FilesServer {
 
   /** The on-disk path of a URL path (percent-decoded per segment), or `undefined` when unsafe. */
   #target(urlPath: string): string | undefined {
-    let decoded: string[];
-    try {
-      decoded = urlPath.split("/").map(decodeURIComponent);
-    } catch {
-      return undefined;
-    }
-    if (decoded.some((s) => s.includes("/"))) return undefined; // an encoded slash is not a separator
-    const segments = safeSegments(decoded.join("/"));
+    const segments = decodedSegments(urlPath);
     return segments && this.#within(segments);
+  }
+
+  /**
+   * Refuse a path that goes through a symbolic link below the root (`ServerError` 403). Components that do not
+   * exist yet are fine (an upload creates them).
+   */
+  async #noLinks(path: string): Promise<void> {
+    const parts = path.slice(this.#o.root.length + 1).split(sep);
+    let cur = this.#o.root;
+    for (const part of parts) {
+      cur = join(cur, part);
+      const st = await Deno.lstat(cur).catch(() => undefined);
+      if (!st) return;
+      if (st.isSymlink) {
+        throw new ServerError(403, 0, `Refused: "${cur.slice(this.#o.root.length + 1)}" is a symbolic link`);
+      }
+    }
   }
 
   #within(segments: string[]): string | undefined {
@@ -158,14 +186,20 @@ export class FilesServer {
   async #download(urlPath: string, headOnly: boolean): Promise<Reply> {
     const path = this.#target(urlPath);
     if (!path) return textReply(400, `Invalid file path "${urlPath}"`);
-    const st = await Deno.stat(path).catch(() => undefined);
+    await this.#noLinks(path);
+    const st = await Deno.lstat(path).catch(() => undefined);
     if (!st?.isFile) return textReply(404, `File not found: "${urlPath}"`);
     const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
+    const type = CONTENT_TYPES[ext] ?? "application/octet-stream";
+    const name = path.slice(path.lastIndexOf(sep) + 1);
     return {
       status: 200,
       headers: {
-        "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream",
-        "server": "clearml",
+        "content-type": type,
+        ...FILE_HEADERS,
+        ...(ACTIVE_TYPES.has(type)
+          ? { "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(name)}` }
+          : {}),
         "last-modified": (st.mtime ?? new Date()).toUTCString(),
       },
       body: { path, size: st.size },
@@ -176,7 +210,8 @@ export class FilesServer {
   async #delete(urlPath: string): Promise<Reply> {
     const path = this.#target(urlPath);
     if (!path) return textReply(400, `Invalid file path "${urlPath}"`);
-    const st = await Deno.stat(path).catch(() => undefined);
+    await this.#noLinks(path);
+    const st = await Deno.lstat(path).catch(() => undefined);
     if (!st?.isFile) return textReply(404, `File not found: "${urlPath}"`);
     await Deno.remove(path);
     return jsonReply(200, { deleted: urlPath.replace(/^\/+/, "") });
@@ -190,7 +225,8 @@ export class FilesServer {
     const declared = Number(call.headers.get("content-length") ?? "0");
     if (declared > cap) return { ...textReply(413, `Upload too large: limit_bytes=${cap}`), close: true };
     // A POST to `/files/sub` stores parts under `sub/` (the SDK posts to the files server's base URL).
-    const base = urlPath.split("/").filter((s) => s !== "");
+    const base = urlPath.replace(/^\/+|\/+$/g, "") === "" ? [] : decodedSegments(urlPath);
+    if (!base) return textReply(400, `Invalid file path "${urlPath}"`);
     const tmpRoot = join(this.#o.root, TMP_DIR);
     await Deno.mkdir(tmpRoot, { recursive: true });
     const done: { tmp: string; target: string; name: string }[] = [];
@@ -220,10 +256,12 @@ export class FilesServer {
         return sink;
       });
       for (const f of done) {
+        await this.#noLinks(f.target);
         await Deno.mkdir(dirname(f.target), { recursive: true }).catch((err) => {
           throw new ServerError(409, 0, `Cannot store "${f.name}": a file is in the way`, { cause: err });
         });
-        if ((await Deno.stat(f.target).catch(() => undefined))?.isDirectory) {
+        await this.#noLinks(f.target);
+        if ((await Deno.lstat(f.target).catch(() => undefined))?.isDirectory) {
           throw new ServerError(409, 0, `Cannot store "${f.name}": a folder of that name exists`);
         }
         await Deno.rename(f.tmp, f.target);
@@ -238,6 +276,18 @@ export class FilesServer {
       for (const tmp of open) await Deno.remove(tmp).catch(() => {});
     }
   }
+}
+
+/** The percent-decoded segments of a URL path, or `undefined` when unsafe (an encoded slash is not a separator). */
+function decodedSegments(urlPath: string): string[] | undefined {
+  let decoded: string[];
+  try {
+    decoded = urlPath.split("/").map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  if (decoded.some((s) => s.includes("/"))) return undefined;
+  return safeSegments(decoded.join("/"));
 }
 
 /** Pass chunks through, failing once more than `cap` bytes went by. */

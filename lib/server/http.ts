@@ -83,7 +83,7 @@ export function parseJsonLines(text: string): Doc[] {
     try {
       value = JSON.parse(line);
     } catch (err) {
-      throw errors.badRequest("invalid json-lines body", { line: lineNo, error: (err as Error).message });
+      throw errors.badRequest("invalid json-lines body", { line: lineNo, error: jsonErrorWhere(err) });
     }
     if (!isObject(value)) {
       throw errors.badRequest("invalid json-lines body: line is not a JSON object", { line: lineNo });
@@ -115,11 +115,21 @@ export function parseBody(bytes: Uint8Array, contentType: string, wantBatch: boo
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ServerError(400, 0, `Invalid JSON body: ${(err as Error).message}`);
+    // The parser's message quotes the input, which may be anything (another request's headers): not echoed.
+    throw new ServerError(400, 0, `Invalid JSON body: ${jsonErrorWhere(err)}`);
   }
   if (wantBatch && Array.isArray(value) && value.every(isObject)) return { body: {}, batch: value as Doc[] };
   if (!isObject(value)) throw new ServerError(400, 0, "Invalid JSON body: expected a JSON object");
   return { body: value, batch: wantBatch ? [value] : undefined };
+}
+
+/** Where a JSON text is broken (`position N` / `unexpected end`), without quoting any of it. */
+function jsonErrorWhere(err: unknown): string {
+  const message = err instanceof Error ? err.message : "";
+  const at = /position (\d+)/.exec(message);
+  if (at) return `syntax error at position ${at[1]}`;
+  if (/end of (JSON )?input|Unterminated/i.test(message)) return "unexpected end of the body";
+  return "not valid JSON";
 }
 
 /** Convert one query-string value like upstream: ints, floats, booleans, else the string. */

@@ -14,6 +14,8 @@ import type { Reply } from "./envelope.ts";
 import { ServerError } from "./errors.ts";
 
 const MAX_HEAD_BYTES = 64 * 1024;
+/** Largest chunk of a chunked body (bytes). */
+const MAX_CHUNK_BYTES = 16 * 1024 ** 3;
 const IDLE_TIMEOUT_MS = 120_000;
 const CRLF2 = new Uint8Array([13, 10, 13, 10]);
 const enc = new TextEncoder();
@@ -154,8 +156,11 @@ async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
   while (true) {
     const line = await reader.until(crlf, 1024);
     if (line === null) throw new ProtocolError("Connection closed inside a chunked body");
-    const size = parseInt(dec.decode(line).split(";")[0].trim(), 16);
-    if (!Number.isFinite(size) || size < 0) throw new ProtocolError("Invalid chunk size");
+    const sizeText = dec.decode(line).split(";")[0].trim();
+    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw new ProtocolError("Invalid chunk size");
+    const size = parseInt(sizeText, 16);
+    // Refused before reading any of it: no upload is this large in one chunk.
+    if (size > MAX_CHUNK_BYTES) throw new ProtocolError(`Chunk size over the limit of ${MAX_CHUNK_BYTES} bytes`);
     if (size === 0) {
       while (true) { // trailers, up to the empty line
         const t = await reader.until(crlf, MAX_HEAD_BYTES);
@@ -167,11 +172,39 @@ async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
   }
 }
 
+/**
+ * The header block and the body's framing (RFC 9112 §6): a malformed line, `Content-Length` together with
+ * `Transfer-Encoding` (a request smuggling vector), a coding other than `chunked` or a bad length is refused with
+ * the reason, and the connection is closed.
+ */
+function parseHeaders(lines: string[]): { headers: Headers; chunked: boolean; length: number } | string {
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    const name = colon > 0 ? line.slice(0, colon) : "";
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return "Malformed header line";
+    try {
+      headers.append(name, line.slice(colon + 1).trim());
+    } catch {
+      return "Malformed header line";
+    }
+  }
+  const coding = headers.get("transfer-encoding");
+  const declared = headers.get("content-length");
+  if (coding !== null && declared !== null) return "Both Content-Length and Transfer-Encoding";
+  if (coding !== null && coding.trim().toLowerCase() !== "chunked") return "Unsupported Transfer-Encoding";
+  const length = declared === null ? 0 : /^\d{1,15}$/.test(declared.trim()) ? Number(declared) : -1;
+  if (length < 0) return "Invalid Content-Length";
+  return { headers, chunked: coding !== null, length };
+}
+
 /** A body stream that remembers a broken read and can be drained if the handler did not read it all. */
 class Body implements AsyncIterable<Uint8Array> {
   #it: AsyncGenerator<Uint8Array>;
   /** True once a read failed: the connection can no longer be trusted. */
   failed = false;
+  /** Why it failed, when the request itself was malformed. */
+  problem?: ProtocolError;
 
   constructor(it: AsyncGenerator<Uint8Array>) {
     this.#it = it;
@@ -184,6 +217,7 @@ class Body implements AsyncIterable<Uint8Array> {
           return await this.#it.next();
         } catch (err) {
           this.failed = true;
+          if (err instanceof ProtocolError) this.problem = err;
           throw err;
         }
       },
@@ -196,8 +230,9 @@ class Body implements AsyncIterable<Uint8Array> {
     try {
       while (!(await this.#it.next()).done) { /* discard */ }
       return true;
-    } catch {
+    } catch (err) {
       this.failed = true;
+      if (err instanceof ProtocolError) this.problem = err;
       return false;
     }
   }
@@ -325,20 +360,12 @@ export class Http1Server {
         await this.#respond(conn, { status: 400, headers: {}, body: "Malformed request line" }, false);
         return;
       }
-      const headers = new Headers();
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(":");
-        if (colon <= 0) continue;
-        try {
-          headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-        } catch { /* invalid header name: ignore the line */ }
-      }
-      const chunked = (headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
-      const length = Number(headers.get("content-length") ?? "0");
-      if (!chunked && (!Number.isInteger(length) || length < 0)) {
-        await this.#respond(conn, { status: 400, headers: {}, body: "Invalid Content-Length" }, false);
+      const framing = parseHeaders(lines.slice(1));
+      if (typeof framing === "string") {
+        await this.#respond(conn, { status: 400, headers: { "content-type": "text/plain" }, body: framing }, false);
         return;
       }
+      const { headers, chunked, length } = framing;
       if ((headers.get("expect") ?? "").toLowerCase() === "100-continue") {
         await this.#write(conn, enc.encode("HTTP/1.1 100 Continue\r\n\r\n"));
       }
@@ -366,7 +393,11 @@ export class Http1Server {
       let keepAlive = !wantsClose && !reply.close && !this.#closing;
       if (keepAlive) keepAlive = await body.drain();
       if (body.failed && reply.status >= 500) {
-        reply = { status: 400, headers: { "content-type": "text/plain" }, body: "Malformed request body" };
+        reply = {
+          status: 400,
+          headers: { "content-type": "text/plain" },
+          body: body.problem?.message ?? "Malformed request body",
+        };
       }
       await this.#respond(conn, reply, keepAlive);
       state.busy = false;

@@ -18,11 +18,13 @@ import { Http1Server } from "./http1.ts";
 import { newId } from "./json.ts";
 import { COMPANY_ID, Db } from "./model.ts";
 import { Notifier } from "./notifier.ts";
+import { OriginPolicy } from "./origin_policy.ts";
 import type { AppServices } from "./registry.ts";
 import { createRegistry } from "./services/mod.ts";
 import { Store } from "./store.ts";
 import { type Clock, isoDate, systemClock } from "./time.ts";
 import { runWatchdog, type WatchdogReport } from "./watchdog.ts";
+import { isWebPath, WebPage } from "./web/page_server.ts";
 
 /** File names inside the data folder. */
 export const DB_FILE = "clearml.db";
@@ -56,6 +58,10 @@ export interface StartServerOptions {
   wireTrace?: boolean;
   /** Cap of one files-server upload in bytes. @default 8 GiB */
   maxUploadBytes?: number;
+  /** Origins (besides the server's own) allowed to call the API from a browser (`--allow-origin`). */
+  allowOrigins?: readonly string[];
+  /** `Host` names answered besides the server's own names (`--allow-host`). */
+  allowHosts?: readonly string[];
 }
 
 /** A running server. */
@@ -132,6 +138,11 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
   const log = options.log ?? defaultLog;
   const clock = options.clock ?? systemClock;
   const host = options.host ?? "127.0.0.1";
+  const policy = new OriginPolicy({
+    listenHost: host,
+    allowOrigins: options.allowOrigins,
+    allowHosts: options.allowHosts,
+  });
   await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const store = Store.open({ path: join(options.dataDir, DB_FILE) });
   const shutdown = new AbortController();
@@ -175,10 +186,35 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       maxUploadBytes: options.maxUploadBytes,
       wireTrace: options.wireTrace,
     });
+    const page = new WebPage({ auth, issueToken: app.issueToken });
     transport = Http1Server.listen({
       host,
       port: options.port ?? 8008,
-      handler: (call) => isFilesPath(call.url.pathname) ? files.handle(call) : dispatcher.handle(call),
+      handler: async (call) => {
+        const isFiles = isFilesPath(call.url.pathname);
+        const isWeb = !isFiles && isWebPath(call.url.pathname);
+        const verdict = policy.check(call.headers);
+        if (!verdict.ok) {
+          log.debug(`refused ${call.method} ${call.url.pathname}: ${verdict.reason}`);
+          if (!isFiles && !isWeb) return dispatcher.refuse(call, 403, verdict.reason);
+          return {
+            status: 403,
+            headers: { "content-type": "text/plain; charset=utf-8" },
+            body: verdict.reason,
+            close: true,
+          };
+        }
+        // A preflight (API or files) from an allowed origin: the CORS headers say what may follow.
+        if (call.method === "OPTIONS") {
+          return { status: 200, headers: { "server": "clearml", ...verdict.cors }, body: "" };
+        }
+        const reply = isFiles
+          ? await files.handle(call)
+          : isWeb
+          ? await page.handle(call)
+          : await dispatcher.handle(call);
+        return { ...reply, headers: { ...reply.headers, ...verdict.cors } };
+      },
       log,
     });
     const port = transport.port;

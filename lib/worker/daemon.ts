@@ -22,6 +22,8 @@ import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { setRuntimeProperties } from "../api/workers.ts";
 import { type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
 import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
+import { join } from "node:path";
+import { sweepDeadRuns } from "../job/run_folders.ts";
 import type { DockerMode } from "../job/container_task.ts";
 import { cleanDeadContainers } from "../../executors/docker_cleanup.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
@@ -145,6 +147,11 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       liveWorkerIds: new Set(listInstances(tmpDir).map((i) => i.workerId)),
       pidAlive: (pid) => listInstances(tmpDir).some((i) => i.pid === pid),
     });
+    // Per-run files (configuration, container run folders) of runs that died with a predecessor.
+    const runFolders = [join(o.expand(o.config.agent.venvs_dir), "runs"), ...(o.docker ? [o.docker.runBase] : [])];
+    for (const base of runFolders) {
+      for (const path of await sweepDeadRuns(base)) o.say(`Removed the run folder of a dead run: ${path}`);
+    }
     if (o.docker) {
       for (const c of await cleanDeadContainers(o.docker.engine, { workerId, say: o.say })) {
         if (c.taskId) await reconcileTask(recovery, c.taskId, 1);
@@ -189,6 +196,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       },
       workDir: stateDir,
       spoolRoot,
+      runFolders,
       graceMs: o.config.agent.abort_grace_s * 1000,
       pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
       abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,

@@ -87,6 +87,7 @@ export async function runOneTask(o: OneTaskOptions): Promise<number> {
       say: o.say,
       onStarted: (pgid) => writeRunState(statePath, { workerId, taskId: o.taskId, pgid }),
       docker: o.docker,
+      runFolders: [`${o.expand(o.config.agent.venvs_dir)}/runs`, ...(o.docker ? [o.docker.runBase] : [])],
     });
     const propagate = /^(1|true|yes|y|on|t)$/i.test(Deno.env.get("CLEARML_AGENT_PROPAGATE_EXITCODE") ?? "");
     return propagate ? outcome.exitCode ?? 1 : 0;

@@ -20,7 +20,7 @@
  */
 
 import { join } from "node:path";
-import { isLive, readProcess } from "../process/proc_table.ts";
+import { pidAlive } from "../process/proc_table.ts";
 
 /** What decides a worker id. */
 export interface WorkerIdSpec {
@@ -79,11 +79,6 @@ export interface AgentInstance {
 }
 
 const PID_FILE = /^\.clearmlagent_(\d+)_[^.]*\.tmp$/;
-
-function pidAlive(pid: number): boolean {
-  const p = readProcess(pid);
-  return p !== null && isLive(p);
-}
 
 /** Live instances on this machine (sorted by worker id); pid files of dead processes are removed. */
 export function listInstances(tmpDir: string, options: { prune?: boolean } = {}): AgentInstance[] {

@@ -26,7 +26,10 @@ export interface DockerDaemonEnv extends DaemonEnv {
 }
 
 /** Start an environment (`agent` keys merged over the docker defaults). */
-export async function startDockerEnv(agent: Record<string, unknown> = {}): Promise<DockerDaemonEnv> {
+export async function startDockerEnv(
+  agent: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): Promise<DockerDaemonEnv> {
   await requireEngine();
   const caches = await Deno.makeTempDir({ prefix: "clearml_docker_caches_" });
   const env = await startDaemonEnv({
@@ -40,6 +43,7 @@ export async function startDockerEnv(agent: Record<string, unknown> = {}): Promi
       abort_grace_s: 1,
       ...agent,
     },
+    top,
   });
   const close = env.close.bind(env);
   const dockerEnv = {

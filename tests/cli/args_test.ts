@@ -102,6 +102,11 @@ Deno.test("parseArgs() reads server options with defaults", () => {
   });
   const t = parse("server --port 9000 --data-dir /tmp/x --insecure-open");
   assert.ok(t.kind === "server" && t.options.port === 9000 && t.options.dataDir === "/tmp/x" && t.options.insecureOpen);
+  const o = parse("server --allow-origin https://a.example --allow-origin http://b:1 --allow-host clearml.lan");
+  assert.ok(o.kind === "server");
+  assert.deepEqual(o.options.allowOrigins, ["https://a.example", "http://b:1"]);
+  assert.deepEqual(o.options.allowHosts, ["clearml.lan"]);
+  assert.ok(s.options.allowOrigins.length === 0 && s.options.allowHosts.length === 0);
 });
 
 Deno.test("parseArgs() passes task verbs and their arguments through", () => {

@@ -66,6 +66,8 @@ export interface DaemonEnvOptions {
   agent?: Record<string, unknown>;
   /** Use this server instead of starting one (its lifetime is the caller's). */
   url?: string;
+  /** Top-level sections (`environment`, `files`) of the config. */
+  top?: Record<string, unknown>;
 }
 
 /** Start an environment. */
@@ -90,6 +92,7 @@ export async function startDaemonEnv(options: DaemonEnvOptions = {}): Promise<Da
       queue_long_poll_s: 1,
       ...options.agent,
     },
+    ...options.top,
   };
   const configFile = join(dir, "clearml.conf");
   await Deno.writeTextFile(configFile, JSON.stringify(config, null, 2));

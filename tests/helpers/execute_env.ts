@@ -51,8 +51,11 @@ async function waitReady(url: string, child: Deno.ChildProcess): Promise<void> {
   throw new Error(`Server at "${url}" did not answer /debug.ping within 10 s`);
 }
 
-/** Start the server and write the agent config (`agent` section overrides merged in). */
-export async function startExecuteEnv(agent: Record<string, unknown> = {}): Promise<ExecuteEnv> {
+/** Start the server and write the agent config (`agent` section overrides and top-level sections merged in). */
+export async function startExecuteEnv(
+  agent: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): Promise<ExecuteEnv> {
   const dir = await Deno.makeTempDir({ prefix: "clearml_exec_e2e_" });
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -73,6 +76,7 @@ export async function startExecuteEnv(agent: Record<string, unknown> = {}): Prom
       package_manager: { type: "uv" },
       ...agent,
     },
+    ...top,
   };
   const configFile = join(dir, "clearml.conf");
   await Deno.writeTextFile(configFile, JSON.stringify(config, null, 2));

@@ -100,12 +100,13 @@ export async function rawHttp(
   method: string,
   headers: Record<string, string>,
   body: string,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; headers: string }> {
   const u = new URL(url);
+  const ownHost = Object.keys(headers).some((k) => k.toLowerCase() === "host");
   const payload = new TextEncoder().encode(body);
   const head = [
     `${method} ${u.pathname}${u.search} HTTP/1.1`,
-    `Host: ${u.host}`,
+    ...(ownHost ? [] : [`Host: ${u.host}`]),
     "Connection: close",
     `Content-Length: ${payload.length}`,
     ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
@@ -140,7 +141,7 @@ export async function rawHttp(
       }
       text = out;
     }
-    return { status: Number(statusLine.split(" ")[1]), text };
+    return { status: Number(statusLine.split(" ")[1]), text, headers: rawHeaders };
   } finally {
     conn.close();
   }

@@ -79,6 +79,18 @@ Deno.test("taskMounts() mounts the caches at the internal paths, ~/.ssh read-onl
     assert.equal(byTarget.get("/root/.gitconfig")?.readOnly, true);
     assert.deepEqual(plan.sshCopy, { from: "/.ssh", to: "~/.ssh" });
     await Deno.stat(join(home, ".clearml", "pip-cache"));
+    assert.ok(!byTarget.has("/root/.cache/pypoetry"), "poetry's cache is mounted only for poetry");
+    const agent = loaded.typed.agent;
+    const poetry = {
+      ...loaded.typed,
+      agent: { ...agent, package_manager: { ...agent.package_manager, type: "poetry" } },
+    };
+    const poetryPlan = await taskMounts({ ...base, config: poetry, hostEnv: { HOME: home } });
+    assert.ok(
+      poetryPlan.binds.some((b) =>
+        b.target === "/root/.cache/pypoetry" && b.source === join(home, ".clearml/poetry-cache")
+      ),
+    );
 
     const sock = join(home, "agent.sock");
     const listener = Deno.listen({ transport: "unix", path: sock });

@@ -45,6 +45,18 @@ Deno.test("chooseContainer() prefers the task's image, then the command line's, 
   assert.deepEqual(taskContainer({ container: { image: null, arguments: null } }), { image: "", args: [] });
 });
 
+Deno.test("chooseContainer() refuses wrong-typed container fields, naming the field", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ container: { image: 3 } }, /Task field container\.image: expected string, got number$/],
+    [
+      { container: { image: "a", setup_shell_script: ["echo"] } },
+      /Task field container\.setup_shell_script: .*got list$/,
+    ],
+    [{ execution: { docker_cmd: { image: "a" } } }, /Task field execution\.docker_cmd: expected string, got object$/],
+  ];
+  for (const [task, want] of cases) assert.throws(() => chooseContainer(task as never, AGENT), want);
+});
+
 Deno.test("containerName() fills the reference's fields and refuses invalid names", () => {
   const lines: string[] = [];
   const o = { taskId: "abc123", workerId: "host:gpu0" };

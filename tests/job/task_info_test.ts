@@ -66,3 +66,26 @@ Deno.test("argsFromHyperparams() renders Args as --name=value when the task asks
   assert.deepEqual(argsFromHyperparams(task), ["--lr=0.1", "--flag"]);
   assert.equal(wantsArgsOnCommandLine({ id: "t" }), false);
 });
+
+Deno.test("parseExecutionInfo() refuses wrong-typed script fields, naming the field", () => {
+  const base = { id: "t", script: { entry_point: "a.py" } };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ requirements: "numpy\npandas" }, /task field script\.requirements: expected object .*, got string$/],
+    [{ requirements: ["numpy"] }, /task field script\.requirements: expected object .*, got list$/],
+    [
+      { requirements: { pip: 3 } },
+      /task field script\.requirements\.pip: expected string or list of strings, got number$/,
+    ],
+    [{ entry_point: ["a.py"] }, /task field script\.entry_point: expected string, got list$/],
+    [{ diff: { a: 1 } }, /task field script\.diff: expected string, got object$/],
+  ];
+  for (const [script, want] of cases) {
+    assert.throws(() => parseExecutionInfo({ ...base, script: { ...base.script, ...script } } as never), want);
+  }
+  const ok = parseExecutionInfo({ ...base, script: { ...base.script, requirements: { pip: ["six"] } } } as never);
+  assert.deepEqual(ok.requirements, { pip: ["six"] });
+  assert.deepEqual(
+    parseExecutionInfo({ ...base, script: { ...base.script, requirements: null } } as never).requirements,
+    {},
+  );
+});

@@ -15,9 +15,11 @@ const base = {
   dockerImage: "",
   requirements: { lines: ["six==1.16.0"], options: [] },
   systemSitePackages: false,
+  indexes: [],
+  lockHash: "",
 };
 
-Deno.test("venvCacheKey() changes with python, CUDA, image and requirements only", () => {
+Deno.test("venvCacheKey() changes with python, CUDA, image, requirements, manager, indexes and lock file", () => {
   const k = venvCacheKey(base);
   assert.equal(k, venvCacheKey({ ...base }));
   for (
@@ -26,6 +28,9 @@ Deno.test("venvCacheKey() changes with python, CUDA, image and requirements only
       { cuda: "121" },
       { dockerImage: "python:3.11" },
       { requirements: { lines: ["six==1.15.0"], options: [] } },
+      { packageManager: "poetry" },
+      { indexes: ["http://127.0.0.1:9/simple"] },
+      { lockHash: "ab12" },
     ]
   ) assert.notEqual(venvCacheKey({ ...base, ...other }), k, JSON.stringify(other));
 });

@@ -13,6 +13,21 @@ Deno.test("maskWire() hides secret JSON fields and keeps the rest", () => {
   for (const [input, want] of cases) assert.equal(maskWire(input), want, input);
 });
 
+Deno.test("maskWire() hides header blocks, tokens and credentials in bodies that are not JSON", () => {
+  const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlXzEyMzQ";
+  const cases: [string, string][] = [
+    [
+      `POST /x HTTP/1.1\r\nAuthorization: Bearer ${jwt}\r\nHost: a`,
+      "POST /x HTTP/1.1\r\nAuthorization: ********\r\nHost: a",
+    ],
+    [`cookie: clearml_token_basic=${jwt}`, "cookie: ********"],
+    [`token=${jwt}&x=1`, "token=********&x=1"],
+    ["auth Basic QUtBS0FLOlNLU0tTSw== end", "auth Basic ******** end"],
+    ["a plain line about Basic ideas", "a plain line about Basic ideas"],
+  ];
+  for (const [input, want] of cases) assert.equal(maskWire(input), want, input);
+});
+
 Deno.test("maskAuthorization() keeps the scheme only", () => {
   assert.equal(maskAuthorization("Bearer eyJhbGci.x.y"), "Bearer ********");
   assert.equal(maskAuthorization("Basic QUs6U0s="), "Basic ********");

@@ -141,3 +141,91 @@ Deno.test("files server deletes a stored file", async () => {
     await again.body?.cancel();
   });
 });
+
+Deno.test("files server follows no symbolic link for read, write or delete", async () => {
+  await withServer(async ({ filesUrl, client, dataDir }) => {
+    const auth = { authorization: client.basicHeader() };
+    const outside = await Deno.makeTempDir({ prefix: "files-outside-" });
+    try {
+      await Deno.writeTextFile(join(outside, "passwd"), "root:x:0:0");
+      const root = join(dataDir, "files");
+      await Deno.mkdir(root, { recursive: true });
+      await Deno.symlink(join(outside, "passwd"), join(root, "passwd.txt"));
+      await Deno.symlink(outside, join(root, "linked"));
+      const read = await fetch(`${filesUrl}/passwd.txt`, { headers: auth });
+      assert.equal(read.status, 403);
+      assert.doesNotMatch(await read.text(), /root:x/);
+      const viaDir = await fetch(`${filesUrl}/linked/passwd`, { headers: auth });
+      assert.equal(viaDir.status, 403);
+      await viaDir.body?.cancel();
+      const write = await fetch(`${filesUrl}/linked`, {
+        method: "POST",
+        headers: auth,
+        body: form([{ name: "w.txt", data: "w" }]),
+      });
+      assert.equal(write.status, 403);
+      await write.body?.cancel();
+      const write2 = await fetch(filesUrl, {
+        method: "POST",
+        headers: auth,
+        body: form([{ name: "linked/w2.txt", data: "w" }]),
+      });
+      assert.equal(write2.status, 403);
+      await write2.body?.cancel();
+      const del = await fetch(`${filesUrl}/linked/passwd`, { method: "DELETE", headers: auth });
+      assert.equal(del.status, 403);
+      await del.body?.cancel();
+      assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["passwd"]);
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  });
+});
+
+Deno.test("files server decodes the upload base path exactly as the download path", async () => {
+  await withServer(async ({ filesUrl, client }) => {
+    const auth = { authorization: client.basicHeader() };
+    const up = await fetch(`${filesUrl}/my%20dir`, {
+      method: "POST",
+      headers: auth,
+      body: form([{ name: "x.txt", data: "x" }]),
+    });
+    assert.deepEqual(await up.json(), ["my dir/x.txt"]);
+    const got = await fetch(`${filesUrl}/my%20dir/x.txt`, { headers: auth });
+    assert.equal(got.status, 200);
+    assert.equal(await got.text(), "x");
+    const slash = await fetch(`${filesUrl}/a%2Fb`, {
+      method: "POST",
+      headers: auth,
+      body: form([{ name: "y", data: "y" }]),
+    });
+    assert.equal(slash.status, 400);
+    await slash.body?.cancel();
+  });
+});
+
+Deno.test("files server serves active types as attachments and says nosniff on every answer", async () => {
+  await withServer(async ({ filesUrl, client }) => {
+    const auth = { authorization: client.basicHeader() };
+    const names = ["p.html", "p.svg", "p.xhtml", "p.xml", "p.js", "p.png"];
+    const up = await fetch(filesUrl, {
+      method: "POST",
+      headers: auth,
+      body: form(names.map((name) => ({ name: `x/${name}`, data: "<script>alert(1)</script>" }))),
+    });
+    assert.equal(up.status, 200);
+    assert.equal(up.headers.get("x-content-type-options"), "nosniff");
+    await up.body?.cancel();
+    for (const name of names) {
+      const r = await fetch(`${filesUrl}/x/${name}`, { headers: auth });
+      await r.body?.cancel();
+      assert.equal(r.headers.get("x-content-type-options"), "nosniff", name);
+      const disposition = r.headers.get("content-disposition") ?? "";
+      if (name === "p.png") assert.equal(disposition, "", name);
+      else assert.match(disposition, /^attachment; filename\*=UTF-8''p\./, name);
+    }
+    const missing = await fetch(`${filesUrl}/x/none.html`, { headers: auth });
+    await missing.body?.cancel();
+    assert.equal(missing.headers.get("x-content-type-options"), "nosniff");
+  });
+});

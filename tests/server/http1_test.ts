@@ -29,12 +29,12 @@ async function withEcho(fn: (port: number, calls: IncomingCall[]) => Promise<voi
   }
 }
 
-/** Send raw bytes and half-close, then read until the server closes. */
-async function exchange(port: number, raw: string): Promise<string> {
+/** Send raw bytes and half-close (unless `halfClose` is false), then read until the server closes. */
+async function exchange(port: number, raw: string, halfClose = true): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     await conn.write(new TextEncoder().encode(raw));
-    await conn.closeWrite();
+    if (halfClose) await conn.closeWrite();
     let out = "";
     const buf = new Uint8Array(65536);
     while (true) {
@@ -111,4 +111,36 @@ Deno.test("Http1Server.close() waits for in-flight calls and closes idle keep-al
   await closed;
   assert.equal(await idle.read(buf), null, "the idle connection was closed");
   idle.close();
+});
+
+Deno.test("Http1Server refuses ambiguous framing and oversized chunks before reading on, and closes", async () => {
+  await withEcho(async (port, calls) => {
+    // Both Content-Length and Transfer-Encoding (request smuggling): 400, and the pipelined request is not served.
+    const both = await exchange(
+      port,
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+        "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert.match(both, /^HTTP\/1\.1 400 Bad Request\r\n[^]*connection: close\r\n\r\nBoth Content-Length/);
+    assert.doesNotMatch(both, /smuggled/);
+    // A chunk size no body could have: refused at once, nothing handed to the handler.
+    // The connection stays open: the answer must come without the client sending or closing anything more.
+    const huge = await exchange(
+      port,
+      "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n",
+      false,
+    );
+    assert.match(huge, /^HTTP\/1\.1 400 [^]*Chunk size over the limit/);
+    for (
+      const head of [
+        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\nabc",
+        "POST / HTTP/1.1\r\n folded: line\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc",
+      ]
+    ) {
+      assert.match(await exchange(port, head), /^HTTP\/1\.1 400 [^]*connection: close/, JSON.stringify(head));
+    }
+    assert.deepEqual(calls.map((c) => c.url.pathname).filter((p) => p !== "/b"), []);
+  });
 });

@@ -17,7 +17,7 @@ Deno.test("queues.get_next_task with wait_ms takes no task once its client has g
     const body = JSON.stringify({ queue: q, wait_ms: 20_000 });
     const auth = btoa(`${TEST_ACCESS_KEY}:${TEST_SECRET_KEY}`);
     await conn.write(new TextEncoder().encode(
-      `GET /v2.14/queues.get_next_task HTTP/1.1\r\nhost: x\r\nauthorization: Basic ${auth}\r\n` +
+      `GET /v2.14/queues.get_next_task HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Basic ${auth}\r\n` +
         `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
     ));
     await until(() => srv.waitingPolls === 1);

@@ -382,3 +382,27 @@ Deno.test("hyperparams and configuration endpoints round-trip strings and enforc
     );
   });
 });
+
+Deno.test("tasks.create, edit and set_requirements refuse wrong-typed script fields as the real server does", async () => {
+  await withServer(async ({ client }) => {
+    const create = await client.call("tasks.create", {
+      name: "bad requirements",
+      type: "training",
+      script: { entry_point: "a.py", requirements: "numpy" },
+    });
+    assert.equal(create.status, 400);
+    assert.equal(create.meta.result_subcode, 12);
+    assert.match(create.meta.result_msg, /field=script\.requirements/);
+    const { id } = await client.ok("tasks.create", {
+      name: "good one",
+      type: "training",
+      script: { entry_point: "a.py" },
+    });
+    const edit = await client.call("tasks.edit", { task: id, script: { binary: 3 } });
+    assert.equal(edit.status, 400);
+    assert.match(edit.meta.result_msg, /field=script\.binary/);
+    const set = await client.call("tasks.set_requirements", { task: id, requirements: { pip: { a: 1 } } });
+    assert.equal(set.status, 400);
+    assert.match(set.meta.result_msg, /field=script\.requirements\.pip/);
+  });
+});

@@ -57,7 +57,9 @@ function scalarHistogram(ctx: CallContext): Doc {
   const samples = p.int("samples", { min: 1, max: 100_000 });
   const mf = metricsFilter(ctx);
   const rows = ctx.db.store.all(
-    `SELECT metric, variant, COALESCE(iter, 0) AS it, ts, doc FROM events
+    // Only the two fields needed are read out of each document (in SQLite, not by parsing every event here).
+    `SELECT metric, variant, COALESCE(iter, 0) AS it, ts, json_extract(doc, '$.value') AS value,
+            json_extract(doc, '$.x_axis_label') AS label FROM events
      WHERE task = ? AND type = 'training_stats_scalar'${mf.sql} ORDER BY metric, variant, ${
       key === "iter" ? "it, ts" : "ts, it"
     }`,
@@ -69,9 +71,8 @@ function scalarHistogram(ctx: CallContext): Doc {
     const id = `${r.metric}\u0000${r.variant}`;
     let s = series.get(id);
     if (!s) series.set(id, s = { metric: String(r.metric), variant: String(r.variant), points: [] });
-    const doc = JSON.parse(String(r.doc));
-    if (typeof doc.x_axis_label === "string") s.label = doc.x_axis_label;
-    s.points.push({ x: key === "iter" ? Number(r.it) : Number(r.ts), y: Number(doc.value) });
+    if (typeof r.label === "string") s.label = r.label;
+    s.points.push({ x: key === "iter" ? Number(r.it) : Number(r.ts), y: r.value === null ? NaN : Number(r.value) });
   }
   const out: Doc = {};
   for (const s of series.values()) {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { scriptFieldProblem } from "../../task/script_fields.ts";
 import { errors } from "../errors.ts";
 import { type Doc, isObject } from "../json.ts";
 import { TASK_STATUSES, type TaskDoc } from "../model.ts";
@@ -86,6 +87,8 @@ function setRequirements(ctx: CallContext): Doc {
   const task = getTask(ctx, p.reqStr("task"));
   const requirements = p.obj("requirements");
   if (requirements === undefined) throw errors.validation("missing required field", { field: "requirements" });
+  const problem = scriptFieldProblem({ requirements });
+  if (problem) throw errors.validation("invalid field type", { ...problem });
   if (!isObject(task.script)) throw errors.missingTaskFields("Task has no script field", { task: task.id });
   task.script.requirements = requirements;
   const fields: Doc = { "script.requirements": requirements };

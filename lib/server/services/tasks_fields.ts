@@ -7,6 +7,7 @@
  * @module
  */
 
+import { scriptFieldProblem } from "../../task/script_fields.ts";
 import { errors } from "../errors.ts";
 import { clone, type Doc, isObject } from "../json.ts";
 import { type ParamItem, TASK_TYPES, type TaskDoc } from "../model.ts";
@@ -153,6 +154,8 @@ export function readTaskFields(ctx: CallContext, p: Params, existing?: TaskDoc):
     const v = p.obj(key);
     if (v !== undefined) fields[key] = clone(v);
   }
+  const problem = scriptFieldProblem(fields.script);
+  if (problem) throw errors.validation("invalid field type", { ...problem });
   const container = p.obj("container");
   if (container !== undefined) fields.container = normalizeContainer(container);
   const models = p.obj("models");

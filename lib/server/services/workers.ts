@@ -15,6 +15,7 @@ import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { countEntries, entriesOf } from "./queue_entries.ts";
 import { registerWorkerProperties } from "./workers_props.ts";
+import { registerWorkerStats } from "./workers_stats.ts";
 
 /** Default registration timeout in seconds (`apiserver.workers.default_timeout`). */
 export const DEFAULT_WORKER_TIMEOUT_SEC = 600;
@@ -218,8 +219,6 @@ export function registerWorkers(reg: Registry): void {
       handler: (ctx) => ({ workers: liveEntries(ctx).map((d) => entryView(ctx, d)) }),
     },
     { name: "workers.get_count", minVersion: "1.0", handler: (ctx) => ({ count: liveEntries(ctx).length }) },
-    { name: "workers.get_metric_keys", minVersion: "2.4", handler: () => ({ categories: [] }) },
-    { name: "workers.get_stats", minVersion: "2.4", handler: () => ({ workers: [] }) },
     {
       name: "workers.get_activity_report",
       minVersion: "2.4",
@@ -227,4 +226,5 @@ export function registerWorkers(reg: Registry): void {
     },
   );
   registerWorkerProperties(reg);
+  registerWorkerStats(reg, liveEntries);
 }
