@@ -82,11 +82,21 @@ export async function runGlue(o: GlueOptions): Promise<void> {
     gatedIntervalMs: intervalMs,
     gate: o.maxPods === undefined ? undefined : {
       beginPass: async () => {
-        activePods = (await o.launcher.list()).filter(active).length;
+        try {
+          activePods = (await o.launcher.list()).filter(active).length;
+        } catch (err) {
+          // Pods cannot be counted (the API server is away): take no task until they can.
+          o.verbose?.(`Cannot count pods, taking no task: ${(err as Error).message}`);
+          activePods = Infinity;
+        }
       },
       enter: () => {
         if (activePods + creating < o.maxPods!) return Promise.resolve({ release: () => {} });
-        o.verbose?.(`Maximum pod limit reached ${activePods}/${o.maxPods}, sleeping for ${intervalMs / 1000} seconds`);
+        if (Number.isFinite(activePods)) {
+          o.verbose?.(
+            `Maximum pod limit reached ${activePods}/${o.maxPods}, sleeping for ${intervalMs / 1000} seconds`,
+          );
+        }
         return Promise.resolve("stop");
       },
     },
