@@ -57,6 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import("./lib/cli/install_service.ts")).runInstallServiceCommand(cmd.global, cmd.options);
       case "doctor":
         return await (await import("./lib/cli/doctor.ts")).runDoctorCommand(cmd.global, cmd.options);
+      case "k8s-glue":
+        return await (await import("./lib/cli/k8s_glue.ts")).runK8sGlueCommand(cmd.global, cmd.options);
       default: {
         const unreachable: never = cmd;
         throw new Error(`Unhandled command ${JSON.stringify(unreachable)}`);

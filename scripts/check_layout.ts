@@ -27,6 +27,7 @@ const FORBIDDEN: Record<string, string[]> = {
   "executors": ["lib/cli", "lib/worker", "lib/job", "lib/server"],
   "lib/job": ["lib/cli", "lib/worker", "lib/server"],
   "lib/worker": ["lib/cli", "lib/server"],
+  "lib/k8s": ["lib/cli", "lib/server"],
   "lib/server": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/api", "lib/process"],
 };
 

@@ -90,3 +90,55 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-dejavu-core >/dev/null
 fi
 echo "chromium: $(chromium --version 2>/dev/null | head -n 1)"
+
+# Kubernetes test binaries (tests/k8s/*): etcd from Debian's etcd-server, and kube-apiserver plus helm built from the
+# Go module proxy into $CACHE/bin (rebuilt when missing or of another version). k8s.io/kubernetes is not meant to be
+# consumed as a module: its go.mod points the k8s.io/* staging modules at ./staging/..., which the module zip lacks,
+# so those replace lines are pointed at the published k8s.io/* v0.N.x of the same release before `go build`.
+# The two builds take several minutes on two cores the first time; afterwards this block takes a second.
+K8S_VERSION=1.34.2
+HELM_VERSION=3.19.0
+if ! command -v etcd >/dev/null 2>&1; then
+  echo "installing etcd-server"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null
+fi
+k8s_go() {
+  local go_bin
+  go_bin=$(command -v go || true)
+  [ -n "$go_bin" ] || [ ! -x /usr/local/go/bin/go ] || go_bin=/usr/local/go/bin/go
+  if [ -z "$go_bin" ]; then
+    $SUDO apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q golang-go >/dev/null
+    go_bin=$(command -v go)
+  fi
+  GOWORK=off GOTOOLCHAIN=auto GOFLAGS=-modcacherw "$go_bin" "$@"
+}
+apiserver_bin="$CACHE/bin/kube-apiserver-$K8S_VERSION"
+if [ ! -x "$apiserver_bin" ]; then
+  echo "building kube-apiserver v$K8S_VERSION from the Go module proxy (several minutes the first time)"
+  $SUDO mkdir -p "$CACHE/bin"
+  work=$(mktemp -d)
+  src=$(cd "$work" && k8s_go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { rm -rf "$work"; echo "downloading k8s.io/kubernetes v$K8S_VERSION failed"; exit 1; }
+  cp -r "$src" "$work/kubernetes" && chmod -R u+w "$work/kubernetes"
+  sed -i -E "s#=> \./staging/src/(k8s\.io/[a-z0-9-]+)\$#=> \1 v0.${K8S_VERSION#1.}#" "$work/kubernetes/go.mod"
+  (cd "$work/kubernetes" && k8s_go build -mod=mod -trimpath -o "$work/kube-apiserver" ./cmd/kube-apiserver) \
+    || { rm -rf "$work"; echo "building kube-apiserver failed"; exit 1; }
+  $SUDO mv "$work/kube-apiserver" "$apiserver_bin"
+  rm -rf "$work"
+fi
+$SUDO ln -sf "$apiserver_bin" "$CACHE/bin/kube-apiserver"
+echo "kube-apiserver: $apiserver_bin; etcd: $(command -v etcd)"
+helm_bin="$CACHE/bin/helm-$HELM_VERSION"
+if [ ! -x "$helm_bin" ]; then
+  echo "building helm v$HELM_VERSION from the Go module proxy"
+  $SUDO mkdir -p "$CACHE/bin"
+  gopath=$(mktemp -d)
+  GOBIN="$gopath/bin" k8s_go install "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION" \
+    || { rm -rf "$gopath"; echo "building helm failed"; exit 1; }
+  $SUDO mv "$gopath/bin/helm" "$helm_bin"
+  rm -rf "$gopath"
+fi
+$SUDO ln -sf "$helm_bin" "$CACHE/bin/helm"
+echo "helm: $helm_bin"

@@ -167,6 +167,26 @@ export interface DoctorOptions {
   docker: boolean;
 }
 
+/** `k8s-glue`: queued tasks become Kubernetes pods (lib/k8s/, executors/kubernetes/). */
+export interface K8sGlueOptions {
+  queues: string[];
+  namespace: string;
+  templateYaml?: string;
+  overridesYaml?: string;
+  maxPods?: number;
+  podClearmlConf?: string;
+  createQueue: boolean;
+  pendingQueue: string;
+  agentImage: string;
+  /** Seconds a pod may be unschedulable or without its image before its task fails. */
+  stuckTimeout: number;
+  /** Seconds between pod checks. */
+  pollingInterval: number;
+  foreground: boolean;
+  /** Options of the reference accepted but not implemented yet (their flags, as given). */
+  notImplemented: string[];
+}
+
 /** A parsed command line. */
 export type ParsedCommand =
   | { kind: "help"; detailed: boolean; text: string }
@@ -180,7 +200,8 @@ export type ParsedCommand =
   | { kind: "server"; global: GlobalOptions; options: ServerOptions }
   | { kind: "task"; global: GlobalOptions; options: TaskOptions }
   | { kind: "install-service"; global: GlobalOptions; options: InstallServiceOptions }
-  | { kind: "doctor"; global: GlobalOptions; options: DoctorOptions };
+  | { kind: "doctor"; global: GlobalOptions; options: DoctorOptions }
+  | { kind: "k8s-glue"; global: GlobalOptions; options: K8sGlueOptions };
 
 /** The subcommand names, in help order. */
 export const SUBCOMMANDS = [
@@ -194,4 +215,5 @@ export const SUBCOMMANDS = [
   "task",
   "install-service",
   "doctor",
+  "k8s-glue",
 ] as const;

@@ -69,6 +69,11 @@ export const PERMISSION_TABLE: readonly PermissionRow[] = [
     keeps: ["read", "write", "env", "sys"],
     why: "writes the systemd unit and its credentials file",
   },
+  {
+    command: "k8s-glue",
+    keeps: ["read", "env", "sys", "net"],
+    why: "config, templates and the kubeconfig or service account; talks to the server and the Kubernetes API",
+  },
   { command: "daemon", keeps: ALL, why: `runs tasks; ${PROC}` },
   { command: "execute", keeps: ALL, why: `runs a task; ${PROC}` },
   { command: "build", keeps: ALL, why: `builds a task's environment; ${PROC}` },

@@ -47,6 +47,7 @@ Deno.test("permission table: one row for every subcommand, the same rows in docs
     task: ["task", "list"],
     "install-service": ["install-service", "--queue", "q"],
     doctor: ["doctor"],
+    "k8s-glue": ["k8s-glue", "--queue", "q"],
   };
   for (const name of SUBCOMMANDS) {
     const cmd: ParsedCommand = parseArgs(argv[name]);
