@@ -28,6 +28,7 @@ import {
   ALL_TARGETS,
   binaryName,
   compileArgs,
+  devOnlyModules,
   EXCLUDES,
   executableTarget,
   parseTarget,
@@ -134,7 +135,12 @@ async function sha256(path: string): Promise<string> {
 async function build(target: Target, denortBin: string | undefined, outDir: string): Promise<void> {
   const env: Record<string, string> = denortBin ? { NO_COLOR: "1", DENORT_BIN: denortBin } : { NO_COLOR: "1" };
   const out = await new Deno.Command(Deno.execPath(), {
-    args: compileArgs({ target, root: ROOT, outDir }),
+    args: compileArgs({
+      target,
+      root: ROOT,
+      outDir,
+      devOnly: devOnlyModules(Deno.readTextFileSync(join(ROOT, "package-lock.json"))),
+    }),
     cwd: ROOT,
     env,
     stdout: "piped",

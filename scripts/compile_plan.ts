@@ -66,6 +66,20 @@ export interface CompileArgsOptions {
   root: string;
   /** Output folder (absolute). */
   outDir: string;
+  /** Development-only packages to keep out as well (`devOnlyModules()` of the lock file). */
+  devOnly?: readonly string[];
+}
+
+/**
+ * The `node_modules/` paths that npm installs for development alone (`"dev": true` in `package-lock.json`): the
+ * test drivers and everything they pull in. Nothing imports them at run time, so the binary leaves them out.
+ */
+export function devOnlyModules(lockText: string): string[] {
+  const lock = JSON.parse(lockText) as { packages?: Record<string, { dev?: boolean }> };
+  return Object.entries(lock.packages ?? {})
+    .filter(([path, entry]) => entry.dev === true && path.startsWith("node_modules/"))
+    .filter(([path]) => !EXCLUDES.some((e) => path === e || path.startsWith(`${e}/`)))
+    .map(([path]) => path);
 }
 
 /**
@@ -73,7 +87,7 @@ export interface CompileArgsOptions {
  * to `deno task check` (run before it in CI), so the build does not depend on it.
  */
 export function compileArgs(options: CompileArgsOptions): string[] {
-  const { target, root, outDir } = options;
+  const { target, root, outDir, devOnly = [] } = options;
   return [
     "compile",
     `-P=${PERMISSION_SET}`,
@@ -86,7 +100,7 @@ export function compileArgs(options: CompileArgsOptions): string[] {
     TARGETS[target],
     "--output",
     `${outDir}/${binaryName(target)}`,
-    ...EXCLUDES.flatMap((path) => ["--exclude", `${root}/${path}`]),
+    ...[...EXCLUDES, ...devOnly].flatMap((path) => ["--exclude", `${root}/${path}`]),
     ...INCLUDES.flatMap((path) => ["--include", `${root}/${path}`]),
     `${root}/main.ts`,
   ];

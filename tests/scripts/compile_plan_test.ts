@@ -5,6 +5,7 @@ import {
   binaryName,
   compileArgs,
   DEFAULT_RELEASE_BASE_URL,
+  devOnlyModules,
   EXCLUDES,
   executableTarget,
   parseTarget,
@@ -64,14 +65,17 @@ Deno.test("compileArgs() and the deno.json task agent reference the same permiss
   assert.match(denoJson.tasks.compile, /scripts\/compile\.ts/);
 });
 
-Deno.test("EXCLUDES keeps every development dependency of package.json out of the binary", () => {
+Deno.test("EXCLUDES and the lock's dev-only modules keep every development dependency out of the binary", () => {
   const pkg = JSON.parse(Deno.readTextFileSync(`${ROOT}/package.json`));
+  const excluded = [...EXCLUDES, ...devOnlyModules(Deno.readTextFileSync(`${ROOT}/package-lock.json`))];
   for (const name of Object.keys(pkg.devDependencies ?? {})) {
-    assert.ok(EXCLUDES.includes(`node_modules/${name}`), `node_modules/${name} is not excluded`);
+    assert.ok(excluded.includes(`node_modules/${name}`), `node_modules/${name} is not excluded`);
   }
   for (const name of Object.keys(pkg.dependencies ?? {})) {
-    assert.ok(!EXCLUDES.some((e) => e === `node_modules/${name}`), `runtime dependency ${name} is excluded`);
+    assert.ok(!excluded.some((e) => e === `node_modules/${name}`), `runtime dependency ${name} is excluded`);
   }
+  const args = compileArgs({ target: "linux-x64", root: "/r", outDir: "/o", devOnly: ["node_modules/x"] });
+  assert.ok(args.includes("/r/node_modules/x"), "a dev-only module is passed to --exclude");
 });
 
 Deno.test("executableTarget() reads the target of ELF and Mach-O headers and rejects anything else", () => {
