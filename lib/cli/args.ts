@@ -259,6 +259,7 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     .option("--detached", "run in the background", false)
     .option("--stop", "stop the server running on --data-dir", false)
     .option("--insecure-open", "accept requests without credentials (local experiments only)", false)
+    .option("--no-long-poll", "behave like a real ClearML server: no queue long poll (tests, benchmarks)")
     .option("--debug-wire", "log every request and answer, secrets masked", false);
   server.action(() => {
     const o = server.opts();
@@ -273,6 +274,7 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
         detached: o.detached,
         stop: o.stop,
         insecureOpen: o.insecureOpen,
+        longPoll: o.longPoll !== false,
       },
     });
   });

@@ -127,6 +127,8 @@ export interface ServerOptions {
   detached: boolean;
   stop: boolean;
   insecureOpen: boolean;
+  /** False with `--no-long-poll`. */
+  longPoll: boolean;
 }
 
 /** `task <verb> ...`: verb and its raw remaining arguments, parsed by `lib/cli/task.ts`. */

@@ -42,6 +42,7 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     accessKey: Deno.env.get("CLEARML_API_ACCESS_KEY") || undefined,
     secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
     insecureOpen: options.insecureOpen,
+    longPoll: options.longPoll,
     wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
     log,
   });
@@ -51,6 +52,7 @@ async function runForeground(options: ServerOptions, dataDir: string): Promise<n
     console.log(await Deno.readTextFile(handle.snippetPath));
   }
   if (options.insecureOpen) log.warn("--insecure-open: requests without valid credentials act as the admin");
+  if (!options.longPoll) log.info("--no-long-poll: queues.get_next_task ignores wait_ms, as a real ClearML server");
   console.log(`${LISTENING}${handle.url} (files server: ${handle.filesUrl})`);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -102,6 +104,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
     "--data-dir",
     dataDir,
     ...(options.insecureOpen ? ["--insecure-open"] : []),
+    ...(options.longPoll ? [] : ["--no-long-poll"]),
   ];
   const child = new Deno.Command("/bin/sh", {
     args: ["-c", 'exec "$@" >>"$CLEARML_SERVER_LOG" 2>&1 </dev/null', "sh", ...selfArgv(args)],
