@@ -24,6 +24,7 @@ import { longPollWaitMs, type QueueGate, QueuePoller, type QueueRef, resolveQueu
 import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
 import type { DockerMode } from "../job/container_task.ts";
 import { cleanDeadContainers } from "../../executors/docker_cleanup.ts";
+import { cleanPreparedImages } from "../../executors/docker_prepared.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
 import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
@@ -159,6 +160,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       for (const c of await cleanDeadContainers(o.docker.engine, { workerId, say: o.say })) {
         if (c.taskId) await reconcileTask(recovery, c.taskId, 1);
       }
+      await cleanPreparedImages(o.docker.engine, { say: o.say });
     }
     const gpu = o.spec.visibleDevices?.toLowerCase() === "none" ? null : new NvidiaSmiSampler({
       visibleDevices: o.spec.visibleDevices,

@@ -102,6 +102,9 @@ Deno.test("parseArgs() reads server options with defaults", () => {
   });
   const t = parse("server --port 9000 --data-dir /tmp/x --insecure-open");
   assert.ok(t.kind === "server" && t.options.port === 9000 && t.options.dataDir === "/tmp/x" && t.options.insecureOpen);
+  assert.ok(s.options.longPoll);
+  const plain = parse("server --no-long-poll");
+  assert.ok(plain.kind === "server" && plain.options.longPoll === false);
 });
 
 Deno.test("parseArgs() passes task verbs and their arguments through", () => {
