@@ -85,7 +85,8 @@ function report(label: string, samples: readonly MemSample[], unit: string, scal
 
 const dataDir = await Deno.makeTempDir({ prefix: "bench_soak_server_" });
 const server = await spawnServerProcess(dataDir, { args: values["no-long-poll"] ? ["--no-long-poll"] : [] });
-const env = await startDaemonEnv({ url: server.url, agent: { status_report_s: 10, queue_long_poll_s: 5 } });
+// The defaults of clearml.conf (the test environment's own are faster).
+const env = await startDaemonEnv({ url: server.url, agent: { status_report_s: 30, queue_long_poll_s: 5 } });
 try {
   const q = await env.queue("soak");
   const d = values.heap
@@ -117,7 +118,7 @@ try {
   if (values.heap) {
     const heap = [...d.output().matchAll(/agent memory: rss ([\d.]+) MiB, heap ([\d.]+)\/([\d.]+) MiB/g)]
       .map((m, i) => ({ x: i, y: Number(m[2]) }));
-    const perHour = 3_600_000 / 10_000;
+    const perHour = 3_600_000 / 30_000;
     console.log(
       `  heapUsed first ${f1(heap[0]?.y ?? NaN)} MiB, last ${f1(heap[heap.length - 1]?.y ?? NaN)} MiB; slope ${
         f1(slope(heap) * perHour)

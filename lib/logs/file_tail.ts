@@ -1,9 +1,11 @@
 /**
  * Reading a task's output from the file it writes to, instead of from a pipe: the task (and everything it starts)
  * appends to a file of its own, so it never waits for the agent — a pipe holds 64 KiB, and a child whose reader
- * is busy blocks in `write`. The agent reads the file in large chunks (up to 1 MiB a read): as fast as there is
- * data, and when it has caught up, again after a short pause that starts at 5 ms and doubles up to 100 ms while
- * nothing comes. Once `done` resolves (the task's process tree is gone), it reads to the end and closes: no byte
+ * is busy blocks in `write`. The agent reads the file in large chunks (up to 1 MiB a read), at most every
+ * `batchMs` (20 ms) while data keeps coming — so that a chatty task's lines are handled in a few large batches,
+ * not one per `print`, and the agent takes little CPU from the task — and when it has caught up, again after a
+ * short pause that starts at 5 ms and doubles up to 100 ms while nothing comes (the first line of a quiet task
+ * shows within 5 ms). Once `done` resolves (the task's process tree is gone), it reads to the end and closes: no byte
  * written before that is lost.
  *
  * @example
@@ -25,6 +27,8 @@ export interface TailFileOptions {
   /** First and longest pause at the end of the file (ms). @default 5 and 100 */
   minWaitMs?: number;
   maxWaitMs?: number;
+  /** Pause after a read that brought data but did not fill the buffer (ms). @default 20 */
+  batchMs?: number;
 }
 
 /** Create (or truncate) the file a child will append its output to; private to the agent's user. */
@@ -45,7 +49,9 @@ export function tailFile(path: string, options: TailFileOptions): ReadableStream
   });
   let file: Deno.FsFile | undefined;
   let cancelled = false;
+  const batchMs = options.batchMs ?? 20;
   let wait = minWait;
+  let lastData = Number.NEGATIVE_INFINITY;
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -63,11 +69,15 @@ export function tailFile(path: string, options: TailFileOptions): ReadableStream
       file = await Deno.open(path, { read: true });
     },
     async pull(controller) {
+      const since = performance.now() - lastData;
+      if (!finished && since < batchMs) await pause(batchMs - since);
       while (!cancelled) {
         const last = finished;
         const n = await file!.read(buf);
         if (n !== null && n > 0) {
           wait = minWait;
+          // A full buffer: more is waiting, read it at once.
+          lastData = n === buf.length ? Number.NEGATIVE_INFINITY : performance.now();
           controller.enqueue(buf.slice(0, n));
           return;
         }
