@@ -52,7 +52,12 @@ export function procStats(pid: number): { vmRss: number; rssAnon: number; rssFil
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) / 1024;
   const rest = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-  return { vmRss: kb("VmRSS"), rssAnon: kb("RssAnon"), rssFile: kb("RssFile"), ticks: Number(rest[11]) + Number(rest[12]) };
+  return {
+    vmRss: kb("VmRSS"),
+    rssAnon: kb("RssAnon"),
+    rssFile: kb("RssFile"),
+    ticks: Number(rest[11]) + Number(rest[12]),
+  };
 }
 
 function spawn(
@@ -134,16 +139,20 @@ export async function startBenchDaemon(
   const conf = join(dir, "clearml.conf");
   await Deno.writeTextFile(
     conf,
-    JSON.stringify({
-      api: {
-        api_server: proxy.url,
-        web_server: proxy.url,
-        files_server: `${proxy.url}/files`,
-        credentials: { access_key: TEST_ACCESS_KEY, secret_key: TEST_SECRET_KEY },
+    JSON.stringify(
+      {
+        api: {
+          api_server: proxy.url,
+          web_server: proxy.url,
+          files_server: `${proxy.url}/files`,
+          credentials: { access_key: TEST_ACCESS_KEY, secret_key: TEST_SECRET_KEY },
+        },
+        sdk: { development: { report_use_subprocess: false } },
+        agent,
       },
-      sdk: { development: { report_use_subprocess: false } },
-      agent,
-    }, null, 2),
+      null,
+      2,
+    ),
   );
   const env = { ...world.env, CLEARML_CONFIG_FILE: conf, TMPDIR: dir };
   const d = who === "ours"
