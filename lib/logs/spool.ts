@@ -69,6 +69,8 @@ export class LogSpool implements LogQueue {
   readonly dir: string;
   #segments: Segment[] = [];
   #writer: Deno.FsFile | null = null;
+  /** Encoded records of the current append call, written together (one write per call, not per line). */
+  #buffered: Uint8Array[] = [];
   #bytes = 0;
   #lastSeq = 0;
   #ackedSeq = 0;
@@ -190,13 +192,44 @@ export class LogSpool implements LogQueue {
   }
 
   append(text: string, options: { level?: string; ts?: number } = {}): number | null {
+    return this.appendMany([text], options);
+  }
+
+  /** Append lines with one write per segment (not one per line); the last one's sequence number, or `null`. */
+  appendMany(texts: readonly string[], options: { level?: string; ts?: number } = {}): number | null {
     if (this.#closed) throw new Error(`Cannot append to log spool "${this.dir}": it is closed`);
     const ts = options.ts ?? this.#now();
     const level = options.level ?? "DEBUG";
+    let seq: number | null = null;
+    try {
+      for (const text of texts) seq = this.#appendOne(text, ts, level);
+    } finally {
+      this.#flushBuffered();
+    }
+    return seq;
+  }
+
+  #appendOne(text: string, ts: number, level: string): number | null {
     if (this.#pendingDrop > 0 && !this.#writeMarker(ts, MARKER_RESERVE)) return this.#drop();
     const line = this.#encode(this.#lastSeq + 1, ts, level, text);
     if (this.#bytes + line.length > this.#maxBytes - MARKER_RESERVE) return this.#drop();
     return this.#write(line);
+  }
+
+  #flushBuffered(): void {
+    if (this.#buffered.length === 0) return;
+    const parts = this.#buffered;
+    this.#buffered = [];
+    const active = this.#segments[this.#segments.length - 1];
+    this.#writer ??= Deno.openSync(active.path, { append: true, create: true });
+    if (parts.length === 1) return writeAll(this.#writer, parts[0]);
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    writeAll(this.#writer, all);
   }
 
   #drop(): null {
@@ -222,13 +255,13 @@ export class LogSpool implements LogQueue {
   #write(line: Uint8Array): number {
     let active = this.#segments[this.#segments.length - 1];
     if (!active || (active.bytes > 0 && active.bytes + line.length > this.#segmentBytes)) {
+      this.#flushBuffered();
       this.#writer?.close();
       active = { first: this.#lastSeq + 1, path: join(this.dir, segmentName(this.#lastSeq + 1)), bytes: 0 };
       this.#segments.push(active);
       this.#writer = null;
     }
-    this.#writer ??= Deno.openSync(active.path, { append: true, create: true });
-    writeAll(this.#writer, line);
+    this.#buffered.push(line);
     active.bytes += line.length;
     this.#bytes += line.length;
     return ++this.#lastSeq;
@@ -315,6 +348,7 @@ export class LogSpool implements LogQueue {
   close(): void {
     if (this.#closed) return;
     if (this.#pendingDrop > 0) this.#writeMarker(this.#now(), 0);
+    this.#flushBuffered();
     this.#closed = true;
     this.#writer?.close();
     this.#writer = null;
