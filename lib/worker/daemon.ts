@@ -111,9 +111,9 @@ export function pollingIntervalMs(pollingIntervalSec: number | undefined): numbe
   return pollingIntervalSec !== undefined ? Math.max(1_000, pollingIntervalSec * 1000) : 5_000;
 }
 
-/** How often queue tags and runtime properties are refetched: every third polling round. */
+/** How often queue tags and runtime properties are refetched: every fourth polling round. */
 export function scheduleRefreshMs(pollingIntervalSec: number | undefined): number {
-  return 3 * pollingIntervalMs(pollingIntervalSec);
+  return 4 * pollingIntervalMs(pollingIntervalSec);
 }
 
 function sizeText(size: { min: number; max: number }): string {
@@ -214,7 +214,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       workerId,
       queues,
       hours: o.hours,
-      // Every third polling round (15 s by default; the reference: every round): the request budget of
+      // Every fourth polling round (20 s by default; the reference: every round): the request budget of
       // docs/scheduling.md, and the reaction time the docs promise for drain tags and forcing.
       refreshMs: scheduleRefreshMs(o.pollingIntervalSec),
       now: o.now,
