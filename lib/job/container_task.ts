@@ -250,7 +250,8 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
       entryScript({
         agentArgv,
         finalLines: o.job?.finalLines(self),
-        standalone: d.standalone,
+        // A prepared image has the packages: no install step at all (not even the checks).
+        standalone: d.standalone || prepared !== undefined,
         installOpencv: a.docker_install_opencv_libs,
         initScript: a.docker_init_bash_script,
         preprocessScript: a.docker_preprocess_bash_script,
