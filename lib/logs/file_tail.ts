@@ -1,12 +1,12 @@
 /**
  * Reading a task's output from the file it writes to, instead of from a pipe: the task (and everything it starts)
  * appends to a file of its own, so it never waits for the agent — a pipe holds 64 KiB, and a child whose reader
- * is busy blocks in `write`. The agent reads the file in large chunks (up to 1 MiB a read), at most every
- * `batchMs` (20 ms) while data keeps coming — so that a chatty task's lines are handled in a few large batches,
- * not one per `print`, and the agent takes little CPU from the task — and when it has caught up, again after a
- * short pause that starts at 5 ms and doubles up to 100 ms while nothing comes (the first line of a quiet task
- * shows within 5 ms). Once `done` resolves (the task's process tree is gone), it reads to the end and closes: no byte
- * written before that is lost.
+ * is busy blocks in `write`. The agent reads the file in large chunks (64 KiB a read, the next one at once when a
+ * read filled it, so there is no throughput limit), at most every `batchMs` (20 ms) while data keeps coming — so
+ * that a chatty task's lines are handled in a few large batches, not one per `print`, and the agent takes little
+ * CPU from the task — and when it has caught up, again after a short pause that starts at 5 ms and doubles up to
+ * 100 ms while nothing comes (the first line of a quiet task shows within 5 ms). Once `done` resolves (the task's
+ * process tree is gone), it reads to the end and closes: no byte written before that is lost.
  *
  * @example
  * ```ts
@@ -22,7 +22,7 @@
 export interface TailFileOptions {
   /** Resolves (or rejects) once nothing writes to the file any more: the rest is read, then the stream ends. */
   done: Promise<unknown>;
-  /** Largest chunk. @default 1048576 */
+  /** Largest chunk. @default 65536 */
   chunkBytes?: number;
   /** First and longest pause at the end of the file (ms). @default 5 and 100 */
   minWaitMs?: number;
@@ -38,7 +38,7 @@ export async function createOutputFile(path: string): Promise<void> {
 
 /** The file's bytes as they are appended, up to the end once `done` resolved. Cancelling stops reading. */
 export function tailFile(path: string, options: TailFileOptions): ReadableStream<Uint8Array> {
-  const buf = new Uint8Array(options.chunkBytes ?? 1 << 20);
+  const buf = new Uint8Array(options.chunkBytes ?? 1 << 16);
   const minWait = options.minWaitMs ?? 5;
   const maxWait = options.maxWaitMs ?? 100;
   let finished = false;

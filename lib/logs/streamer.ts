@@ -150,13 +150,16 @@ export class LogStreamer {
     this.writeLines([text], level);
   }
 
-  /** Queue several lines at one level: one append to the queue (one disk write for a spool), not one per line. */
-  writeLines(lines: readonly string[], level = "DEBUG"): void {
+  /**
+   * Queue several lines at one level: one append to the queue (one disk write for a spool), not one per line.
+   * `redacted`: the caller masked them already.
+   */
+  writeLines(lines: readonly string[], level = "DEBUG", redacted = false): void {
     if (this.#stop.signal.aborted) {
       throw new Error(`Cannot write to the log of task "${this.#o.task}": streamer closed`);
     }
     if (lines.length === 0) return;
-    const clean = this.#o.redact ? lines.map((l) => redact(l)) : lines;
+    const clean = this.#o.redact && !redacted ? lines.map((l) => redact(l)) : lines;
     const before = this.#o.queue.lastSeq;
     this.#o.queue.appendMany(clean, { level, ts: this.#o.clock.now() });
     if (this.#o.queue.lastSeq === before) return;
