@@ -1,12 +1,13 @@
 /**
  * Reading a task's output from the file it writes to, instead of from a pipe: the task (and everything it starts)
  * appends to a file of its own, so it never waits for the agent — a pipe holds 64 KiB, and a child whose reader
- * is busy blocks in `write`. The agent reads the file in large chunks (64 KiB a read, the next one at once when a
- * read filled it, so there is no throughput limit), at most every `batchMs` (20 ms) while data keeps coming — so
- * that a chatty task's lines are handled in a few large batches, not one per `print`, and the agent takes little
- * CPU from the task — and when it has caught up, again after a short pause that starts at 5 ms and doubles up to
- * 100 ms while nothing comes (the first line of a quiet task shows within 5 ms). Once `done` resolves (the task's
- * process tree is gone), it reads to the end and closes: no byte written before that is lost.
+ * is busy blocks in `write`. The agent reads the file in large chunks (256 KiB a read; when a read fills it, the
+ * next follows at once, so there is no throughput limit) until it has caught up, then pauses: 20 ms (`batchMs`)
+ * after a little output, 250 ms (`heavyMs`) after a burst of 64 KiB or more — a chatty task's lines are handled in
+ * a few large batches, not one per `print`, and its bursts run without the agent competing for the CPU — and, with
+ * nothing new, again after a pause that starts at 5 ms and doubles up to 100 ms (the first line of a quiet task
+ * shows within 5 ms). Once `done` resolves (the task's process tree is gone), it reads to the end and closes: no
+ * byte written before that is lost.
  *
  * @example
  * ```ts
@@ -29,6 +30,9 @@ export interface TailFileOptions {
   maxWaitMs?: number;
   /** Pause after a read that brought data but did not fill the buffer (ms). @default 20 */
   batchMs?: number;
+  /** Pause instead of `batchMs` when at least `heavyBytes` came since the last pause. @default 250 and 65536 */
+  heavyMs?: number;
+  heavyBytes?: number;
 }
 
 /** Create (or truncate) the file a child will append its output to; private to the agent's user. */
@@ -38,7 +42,7 @@ export async function createOutputFile(path: string): Promise<void> {
 
 /** The file's bytes as they are appended, up to the end once `done` resolved. Cancelling stops reading. */
 export function tailFile(path: string, options: TailFileOptions): ReadableStream<Uint8Array> {
-  const buf = new Uint8Array(options.chunkBytes ?? 1 << 16);
+  const buf = new Uint8Array(options.chunkBytes ?? 1 << 18);
   const minWait = options.minWaitMs ?? 5;
   const maxWait = options.maxWaitMs ?? 100;
   let finished = false;
@@ -50,8 +54,12 @@ export function tailFile(path: string, options: TailFileOptions): ReadableStream
   let file: Deno.FsFile | undefined;
   let cancelled = false;
   const batchMs = options.batchMs ?? 20;
+  const heavyMs = options.heavyMs ?? 250;
+  const heavyBytes = options.heavyBytes ?? 1 << 16;
   let wait = minWait;
   let lastData = Number.NEGATIVE_INFINITY;
+  let nextPause = 0;
+  let drained = 0;
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -70,14 +78,21 @@ export function tailFile(path: string, options: TailFileOptions): ReadableStream
     },
     async pull(controller) {
       const since = performance.now() - lastData;
-      if (!finished && since < batchMs) await pause(batchMs - since);
+      if (!finished && since < nextPause) await pause(nextPause - since);
       while (!cancelled) {
         const last = finished;
         const n = await file!.read(buf);
         if (n !== null && n > 0) {
           wait = minWait;
-          // A full buffer: more is waiting, read it at once.
-          lastData = n === buf.length ? Number.NEGATIVE_INFINITY : performance.now();
+          drained += n;
+          lastData = performance.now();
+          if (n === buf.length) {
+            nextPause = 0; // more is waiting: read it at once
+          } else {
+            // Caught up. After a burst, leave the task alone a while: its output waits in the file, not in it.
+            nextPause = drained >= heavyBytes ? heavyMs : batchMs;
+            drained = 0;
+          }
           controller.enqueue(buf.slice(0, n));
           return;
         }
