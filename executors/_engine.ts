@@ -34,6 +34,7 @@ export interface ImageInspect {
     Env?: string[] | null;
     WorkingDir?: string;
     User?: string;
+    Labels?: Record<string, string> | null;
   } | null;
 }
 
@@ -43,6 +44,14 @@ export interface ContainerSummary {
   Names?: string[];
   State?: string;
   Labels?: Record<string, string>;
+}
+
+/** `GET /images/json` entries, the parts we read. */
+export interface ImageSummary {
+  Id: string;
+  Created: number;
+  RepoTags?: string[] | null;
+  Labels?: Record<string, string> | null;
 }
 
 /** A container handle. */
@@ -72,6 +81,7 @@ export interface Engine {
   getImage(name: string): EngineImage;
   getContainer(id: string): EngineContainer;
   listContainers(opts: Record<string, unknown>): Promise<ContainerSummary[]>;
+  listImages(opts: Record<string, unknown>): Promise<ImageSummary[]>;
   createContainer(opts: Record<string, unknown>): Promise<EngineContainer>;
   pull(image: string, opts?: Record<string, unknown>): Promise<NodeStream>;
   modem: {

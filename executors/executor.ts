@@ -21,6 +21,11 @@ export interface ExecCommand {
   env?: Record<string, string | undefined>;
   /** Text written to the command's standard input (none: /dev/null). */
   stdin?: string;
+  /**
+   * The command writes straight to this process's stdout and stderr (nothing passes through the sink): for the
+   * task itself under a daemon, which reads this process's output from a file — the task never waits for a reader.
+   */
+  directOutput?: boolean;
 }
 
 /** How a command ended. */

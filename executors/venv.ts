@@ -52,7 +52,7 @@ export class VenvExecutor implements Executor {
       env: this.#environment(command),
       clearEnv: true,
       stdin: command.stdin === undefined ? "null" : "piped",
-      output: "separate",
+      output: command.directOutput ? "inherit" : "separate",
     });
     let stopping: Promise<unknown> | undefined;
     const onAbort = () => stopping ??= child.terminate({ graceMs: this.#graceMs });

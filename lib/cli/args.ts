@@ -265,6 +265,7 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
     .option("--stop", "stop the server running on --data-dir", false)
     .option("--insecure-open", "accept requests without credentials (local experiments only)", false)
     .option("--debug-wire", "log every request and answer, secrets masked", false)
+    .option("--no-long-poll", "behave like a real ClearML server: no queue long poll (tests, benchmarks)")
     .option("--allow-origin <origin>", "a web origin allowed to call the API (repeatable)", repeated, [])
     .option("--allow-host <name>", "another Host name the server answers to (repeatable)", repeated, []);
   server.action(() => {
@@ -282,6 +283,7 @@ function buildProgram(onParsed: (cmd: ParsedCommand) => void): Command {
         insecureOpen: o.insecureOpen,
         allowOrigins: o.allowOrigin,
         allowHosts: o.allowHost,
+        longPoll: o.longPoll !== false,
       },
     });
   });

@@ -131,6 +131,8 @@ export interface ServerOptions {
   allowOrigins: string[];
   /** `--allow-host`, repeated. */
   allowHosts: string[];
+  /** False with `--no-long-poll`. */
+  longPoll: boolean;
 }
 
 /** `task <verb> ...`: verb and its raw remaining arguments, parsed by `lib/cli/task.ts`. */

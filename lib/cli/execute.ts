@@ -103,6 +103,8 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       log,
       expand,
       disableMonitoring: options.disableMonitoring,
+      // Under a daemon (`--disable-monitoring`, an exit-info file), the daemon splits, masks and sends the output.
+      directOutput: options.disableMonitoring && exitInfo !== undefined && !options.logFile,
       requireQueue: options.requireQueue,
       clone: options.clone,
       standalone: options.standaloneMode,

@@ -64,6 +64,7 @@ async function serve(options: ServerOptions, dataDir: string): Promise<number> {
     accessKey: Deno.env.get("CLEARML_API_ACCESS_KEY") || undefined,
     secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
     insecureOpen: options.insecureOpen,
+    longPoll: options.longPoll,
     wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
     allowOrigins: [...options.allowOrigins, ...envList("CLEARML_SERVER_ALLOW_ORIGINS")],
     allowHosts: [...options.allowHosts, ...envList("CLEARML_SERVER_ALLOW_HOSTS")],
@@ -77,6 +78,7 @@ async function serve(options: ServerOptions, dataDir: string): Promise<number> {
   if (options.insecureOpen) {
     log.warn("--insecure-open: requests without valid credentials act as the admin (web pages are still refused)");
   }
+  if (!options.longPoll) log.info("--no-long-poll: queues.get_next_task ignores wait_ms, as a real ClearML server");
   console.log(`${LISTENING}${handle.url} (files server: ${handle.filesUrl})`);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -135,6 +137,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
     ...(options.insecureOpen ? ["--insecure-open"] : []),
     ...options.allowOrigins.flatMap((o) => ["--allow-origin", o]),
     ...options.allowHosts.flatMap((h) => ["--allow-host", h]),
+    ...(options.longPoll ? [] : ["--no-long-poll"]),
   ];
   const child = new Deno.Command("/bin/sh", {
     args: ["-c", 'exec "$@" >>"$CLEARML_SERVER_LOG" 2>&1 </dev/null', "sh", ...selfArgv(args)],

@@ -130,7 +130,7 @@ export const AGENT_SCHEMA = {
     fallback: 10,
     extension: true,
   }),
-  status_report_s: num("Seconds between worker status reports", { fallback: 10, extension: true }),
+  status_report_s: num("Seconds between worker status reports", { fallback: 30, extension: true }),
   queue_long_poll_s: num(
     "Seconds one queue long poll may wait on a server that offers it (0: short polls only); a graceful stop waits for it",
     { fallback: 5, extension: true },

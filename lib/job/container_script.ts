@@ -48,16 +48,24 @@ function home(path: string): string {
   return path === "~" ? '"$HOME"' : path.startsWith("~/") ? `"$HOME"/${shQuote(path.slice(2))}` : shQuote(path);
 }
 
-function aptBootstrap(o: EntryScriptOptions): string[] {
-  const packages = o.installOpencv ? OPENCV_PACKAGES : [];
+/** Shell lines that collect in `$clearml_need` the packages missing from the image (git; OpenCV's libraries). */
+function missingPackages(installOpencv: boolean): string[] {
   return [
     "clearml_need=''",
     'command -v git >/dev/null 2>&1 || clearml_need="$clearml_need git"',
-    ...(packages.length > 0
+    ...(installOpencv
       ? [
-        `for p in ${packages.join(" ")}; do dpkg -s "$p" >/dev/null 2>&1 || clearml_need="$clearml_need $p"; done`,
+        `for p in ${
+          OPENCV_PACKAGES.join(" ")
+        }; do dpkg -s "$p" >/dev/null 2>&1 || clearml_need="$clearml_need $p"; done`,
       ]
       : []),
+  ];
+}
+
+function aptBootstrap(o: EntryScriptOptions): string[] {
+  return [
+    ...missingPackages(o.installOpencv),
     'if [ -n "$clearml_need" ] && command -v apt-get >/dev/null 2>&1; then',
     '  echo "Installing with apt-get:$clearml_need"',
     "  echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/docker-clean 2>/dev/null",
@@ -66,6 +74,26 @@ function aptBootstrap(o: EntryScriptOptions): string[] {
     "fi",
     "unset clearml_need",
   ];
+}
+
+/**
+ * The one-time preparation of an image (`executors/docker_prepared.ts`): the entry script's package install, but
+ * failing (non-zero exit) when apt fails, so that a half-prepared image is never cached. Once it ran, the entry
+ * script of every task container finds nothing missing and installs nothing.
+ */
+export function preparationScript(installOpencv: boolean): string {
+  return [
+    "set -e",
+    ...missingPackages(installOpencv),
+    'if [ -n "$clearml_need" ] && command -v apt-get >/dev/null 2>&1; then',
+    '  echo "Installing with apt-get:$clearml_need"',
+    "  export DEBIAN_FRONTEND=noninteractive",
+    "  apt-get update -qq",
+    "  apt-get install -y -qq --no-install-recommends $clearml_need >/dev/null",
+    "  rm -rf /var/lib/apt/lists/*",
+    "fi",
+    "",
+  ].join("\n");
 }
 
 /** The script text. */

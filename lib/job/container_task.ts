@@ -23,6 +23,7 @@ import { SetupError } from "../../executors/executor.ts";
 import { ContainerRun } from "../../executors/docker.ts";
 import { runLabels } from "../../executors/docker_cleanup.ts";
 import { ensureImage } from "../../executors/docker_image.ts";
+import { preparedImage } from "../../executors/docker_prepared.ts";
 import type { Engine, ImageInspect } from "../../executors/_engine.ts";
 import { itemTokens } from "../../executors/_docker_args.ts";
 import {
@@ -36,7 +37,7 @@ import {
 } from "../../executors/_docker_spec.ts";
 import type { ExitInfo } from "./final_status.ts";
 import { type AgentDocker, chooseContainer, type ContainerChoice } from "./container_select.ts";
-import { entryScript } from "./container_script.ts";
+import { entryScript, preparationScript } from "./container_script.ts";
 import {
   agentStarted,
   CONTAINER_PATHS,
@@ -137,6 +138,25 @@ export interface TaskContainer {
   readonly files: RunFiles;
 }
 
+/**
+ * The prepared image (OpenCV's libraries and git installed once, `executors/docker_prepared.ts`) for the task's
+ * image, or `undefined` to run on the image itself: standalone mode and `agent.docker_init_bash_script` install
+ * nothing, and without `agent.docker_install_opencv_libs` there is at most git to install, which images have.
+ */
+async function prepareImage(
+  d: DockerMode,
+  name: string,
+  image: ImageInspect,
+  o: TaskContainerOptions,
+): Promise<string | undefined> {
+  const a = d.config.agent;
+  const init = (a.docker_init_bash_script ?? []).some((l) => l.trim() !== "");
+  if (d.standalone || init || !a.docker_install_opencv_libs) return undefined;
+  const script = preparationScript(true);
+  const prepared = await preparedImage(d.engine, { base: image, baseName: name, script, say: o.say, signal: o.signal });
+  return prepared?.name;
+}
+
 /** Choose, prepare and start the task's container. Throws `SetupError` with a one-line reason. */
 export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskContainer> {
   const d = o.docker;
@@ -171,6 +191,7 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
     say: o.say,
     signal: o.signal,
   });
+  const prepared = await prepareImage(d, choice.image, image, o);
   const skipFlag = /^(1|true|yes|y|on)$/i.test(
     d.hostEnv.CLEARML_DOCKER_SKIP_GPUS_FLAG ?? d.hostEnv.TRAINS_DOCKER_SKIP_GPUS_FLAG ?? "",
   );
@@ -238,7 +259,8 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
       entryScript({
         agentArgv,
         finalLines: o.job?.finalLines(self),
-        standalone: d.standalone,
+        // A prepared image has the packages: no install step at all (not even the checks).
+        standalone: d.standalone || prepared !== undefined,
         installOpencv: a.docker_install_opencv_libs,
         initScript: a.docker_init_bash_script,
         preprocessScript: a.docker_preprocess_bash_script,
@@ -253,7 +275,7 @@ export async function startTaskContainer(o: TaskContainerOptions): Promise<TaskC
       PASSED_ENV.flatMap((k) => (o.env[k] ?? d.hostEnv[k]) ? [[k, (o.env[k] ?? d.hostEnv[k])!]] : []),
     );
     const spec = {
-      image: choice.image,
+      image: prepared ?? choice.image,
       cmd: ["/bin/sh", CONTAINER_PATHS.entry],
       args: args.parsed,
       env: {

@@ -40,6 +40,8 @@ export interface ExecuteTaskOptions {
   /** Expand `~` and `$VARS` in configured paths. */
   expand: (path: string) => string;
   disableMonitoring: boolean;
+  /** The task writes straight to this process's output (a daemon reads it from a file; see `executor.ts`). */
+  directOutput?: boolean;
   requireQueue: boolean;
   clone: boolean;
   standalone: boolean;
@@ -283,7 +285,7 @@ async function runPhases(
     "run",
     () =>
       o.executor.run(
-        { argv: command.argv, cwd: command.cwd, env: command.env },
+        { argv: command.argv, cwd: command.cwd, env: command.env, directOutput: o.directOutput },
         (chunk, stream) => o.log.output(chunk, stream),
         o.signal,
       ),

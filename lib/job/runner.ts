@@ -18,6 +18,7 @@ import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
 import type { LogEvent } from "../api/types.ts";
+import { createOutputFile, tailFile } from "../logs/file_tail.ts";
 import { pumpLines } from "../logs/lines.ts";
 import { type ChildProcess, spawnChild } from "../process/child.ts";
 import { SetupError } from "../../executors/executor.ts";
@@ -165,7 +166,10 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     upload: async (events, signal) =>
       void await addLogEvents(o.client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
   });
-  const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${o.taskId}.${crypto.randomUUID().slice(0, 8)}.json`);
+  const runTag = `${o.taskId}.${crypto.randomUUID().slice(0, 8)}`;
+  const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${runTag}.json`);
+  // The child's output goes to a file, read from there: the task never waits for the agent (`file_tail.ts`).
+  const outputPath = join(o.workDir, `.clearml_agent_output.${runTag}.log`);
   await Deno.mkdir(o.workDir, { recursive: true });
   const done = new AbortController();
   let child: ChildProcess | TaskContainer | null = null;
@@ -198,13 +202,14 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
           say: (line) => log.info(line),
           signal: o.hardStop,
         })
-        : spawnChild({
-          cmd: o.self[0],
-          args,
-          env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: exitInfoPath }),
-          clearEnv: true,
-          output: "merged",
-        });
+        : (await createOutputFile(outputPath),
+          spawnChild({
+            cmd: o.self[0],
+            args,
+            env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: exitInfoPath }),
+            clearEnv: true,
+            output: { file: outputPath },
+          }));
     } catch (err) {
       const why = err instanceof SetupError ? err.message : `cannot start the executor: ${(err as Error).message}`;
       end = { exitCode: null, setupFailure: why };
@@ -212,7 +217,8 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     }
     if ("pgid" in child) await o.onStarted?.(child.pgid);
     const pumpStop = new AbortController();
-    const pump = pumpLines(child.output!, { onLines: (lines) => log.lines(lines), signal: pumpStop.signal });
+    const output = child.output ?? tailFile(outputPath, { done: whenAborted(done.signal).promise });
+    const pump = pumpLines(output, { onLines: (lines) => log.lines(lines), signal: pumpStop.signal });
     const ping = pingLoop(o, done.signal);
     const stop = watchForStop({
       client: o.client,
@@ -279,6 +285,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     await log.close({ timeoutMs: 1 }).catch(() => {});
     await Deno.remove(exitInfoPath).catch(() => {});
     await sweepRunFolders(o);
+    await Deno.remove(outputPath).catch(() => {});
   }
 }
 

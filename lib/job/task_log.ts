@@ -118,9 +118,9 @@ export class TaskLog {
     if (this.#file) writeAllSync(this.#file, bytes);
   }
 
-  #send(lines: readonly string[], level: string): void {
+  #send(lines: readonly string[], level: string, redacted = false): void {
     if (this.#closed || !this.#streamer || lines.length === 0) return;
-    this.#streamer.writeLines(lines, level);
+    this.#streamer.writeLines(lines, level, redacted);
   }
 
   /** An agent message (one or more lines), level INFO unless given. */
@@ -144,8 +144,11 @@ export class TaskLog {
   /** Lines that are already split (the daemon's child output): printed with a newline each and sent. */
   lines(lines: readonly string[], level: LogLevel = "DEBUG"): void {
     if (lines.length === 0) return;
-    this.#print("stdout", encoder.encode(redact(lines.join("\n")) + "\n"));
-    this.#send(lines, level);
+    const text = lines.join("\n");
+    const clean = redact(text);
+    this.#print("stdout", encoder.encode(clean + "\n"));
+    // Masked once for both (a mask has no newline, so the lines stay the lines).
+    this.#send(clean === text ? lines : clean.split("\n"), level, true);
   }
 
   #armPartialTimer(): void {

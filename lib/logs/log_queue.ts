@@ -28,6 +28,8 @@ export interface ReadLimits {
 export interface LogQueue {
   /** Append one line; returns its sequence number, or `null` when it was dropped because the queue is full. */
   append(text: string, options?: { level?: string; ts?: number }): number | null;
+  /** Append several lines at once (one disk write for a spool); the last one's sequence number, or `null`. */
+  appendMany(texts: readonly string[], options?: { level?: string; ts?: number }): number | null;
   /** Records after the read cursor, in order; advances the cursor past them. */
   readNext(limits: ReadLimits): LogRecord[];
   /** Everything up to and including `seq` was delivered and may be forgotten. */
@@ -84,6 +86,12 @@ export class MemoryLogQueue implements LogQueue {
   }
   get droppedLines(): number {
     return this.#dropped;
+  }
+
+  appendMany(texts: readonly string[], options: { level?: string; ts?: number } = {}): number | null {
+    let seq: number | null = null;
+    for (const text of texts) seq = this.append(text, options);
+    return seq;
   }
 
   append(text: string, options: { level?: string; ts?: number } = {}): number | null {

@@ -43,6 +43,15 @@ interface Segment {
 const SEGMENT_RE = /^(\d{16})\.jsonl$/;
 const MARKER_RESERVE = 1024;
 const encoder = new TextEncoder();
+const NON_ASCII = /[^\x00-\x7f]/;
+/** Most characters of lines kept in memory for the reader while it keeps up (see `readNext`). */
+const RECENT_MAX_CHARS = 8 * 1024 * 1024;
+
+/** One encoded record: its JSON line and that line's size in bytes. */
+interface Encoded {
+  line: string;
+  bytes: number;
+}
 const decoder = new TextDecoder();
 
 function segmentName(first: number): string {
@@ -69,6 +78,16 @@ export class LogSpool implements LogQueue {
   readonly dir: string;
   #segments: Segment[] = [];
   #writer: Deno.FsFile | null = null;
+  /** Encoded records of the current append call, written together (one write per call, not per line). */
+  #buffered: string[] = [];
+  /**
+   * The records appended by this process that the reader has not taken yet, with where each ends on disk — kept
+   * while the reader keeps up (a contiguous run right after its cursor, at most `RECENT_MAX_CHARS`), so that
+   * `readNext` need not read back and parse what was just written. Dropped (the reader then reads the disk) as
+   * soon as a record cannot be kept.
+   */
+  #recent: { rec: LogRecord; first: number; end: number }[] = [];
+  #recentChars = 0;
   #bytes = 0;
   #lastSeq = 0;
   #ackedSeq = 0;
@@ -190,13 +209,37 @@ export class LogSpool implements LogQueue {
   }
 
   append(text: string, options: { level?: string; ts?: number } = {}): number | null {
+    return this.appendMany([text], options);
+  }
+
+  /** Append lines with one write per segment (not one per line); the last one's sequence number, or `null`. */
+  appendMany(texts: readonly string[], options: { level?: string; ts?: number } = {}): number | null {
     if (this.#closed) throw new Error(`Cannot append to log spool "${this.dir}": it is closed`);
     const ts = options.ts ?? this.#now();
     const level = options.level ?? "DEBUG";
+    let seq: number | null = null;
+    try {
+      for (const text of texts) seq = this.#appendOne(text, ts, level);
+    } finally {
+      this.#flushBuffered();
+    }
+    return seq;
+  }
+
+  #appendOne(text: string, ts: number, level: string): number | null {
     if (this.#pendingDrop > 0 && !this.#writeMarker(ts, MARKER_RESERVE)) return this.#drop();
     const line = this.#encode(this.#lastSeq + 1, ts, level, text);
-    if (this.#bytes + line.length > this.#maxBytes - MARKER_RESERVE) return this.#drop();
-    return this.#write(line);
+    if (this.#bytes + line.bytes > this.#maxBytes - MARKER_RESERVE) return this.#drop();
+    return this.#write(line, { ts, level, text });
+  }
+
+  #flushBuffered(): void {
+    if (this.#buffered.length === 0) return;
+    const parts = this.#buffered;
+    this.#buffered = [];
+    const active = this.#segments[this.#segments.length - 1];
+    this.#writer ??= Deno.openSync(active.path, { append: true, create: true });
+    writeAll(this.#writer, encoder.encode(parts.length === 1 ? parts[0] : parts.join("")));
   }
 
   #drop(): null {
@@ -205,38 +248,74 @@ export class LogSpool implements LogQueue {
     return null;
   }
 
-  #encode(seq: number, ts: number, level: string, text: string): Uint8Array {
-    return encoder.encode(JSON.stringify({ seq, ts, level, text }) + "\n");
+  #encode(seq: number, ts: number, level: string, text: string): Encoded {
+    const line = JSON.stringify({ seq, ts, level, text }) + "\n";
+    return { line, bytes: NON_ASCII.test(line) ? encoder.encode(line).length : line.length };
   }
 
   /** Write the dropped-lines marker if it fits below `cap - reserve`; true when written. */
   #writeMarker(ts: number, reserve: number): boolean {
     const text = droppedMarker(this.#pendingDrop, `log spool "${this.dir}" reached its cap of ${this.#maxBytes} bytes`);
     const line = this.#encode(this.#lastSeq + 1, ts, "WARNING", text);
-    if (this.#bytes + line.length > this.#maxBytes - reserve) return false;
-    this.#write(line);
+    if (this.#bytes + line.bytes > this.#maxBytes - reserve) return false;
+    this.#write(line, { ts, level: "WARNING", text });
     this.#pendingDrop = 0;
     return true;
   }
 
-  #write(line: Uint8Array): number {
+  #write(line: Encoded, fields: Omit<LogRecord, "seq">): number {
     let active = this.#segments[this.#segments.length - 1];
-    if (!active || (active.bytes > 0 && active.bytes + line.length > this.#segmentBytes)) {
+    if (!active || (active.bytes > 0 && active.bytes + line.bytes > this.#segmentBytes)) {
+      this.#flushBuffered();
       this.#writer?.close();
       active = { first: this.#lastSeq + 1, path: join(this.dir, segmentName(this.#lastSeq + 1)), bytes: 0 };
       this.#segments.push(active);
       this.#writer = null;
     }
-    this.#writer ??= Deno.openSync(active.path, { append: true, create: true });
-    writeAll(this.#writer, line);
-    active.bytes += line.length;
-    this.#bytes += line.length;
-    return ++this.#lastSeq;
+    this.#buffered.push(line.line);
+    active.bytes += line.bytes;
+    this.#bytes += line.bytes;
+    const seq = ++this.#lastSeq;
+    const keep = (this.#recent.length > 0 || this.#readSeq === seq - 1) &&
+      this.#recentChars + fields.text.length <= RECENT_MAX_CHARS;
+    if (keep) {
+      this.#recent.push({ rec: { seq, ...fields }, first: active.first, end: active.bytes });
+      this.#recentChars += fields.text.length;
+    } else if (this.#recent.length > 0) {
+      this.#recent = [];
+      this.#recentChars = 0;
+    }
+    return seq;
+  }
+
+  /** `readNext` from the records kept in memory; `null` when they do not start right after the cursor. */
+  #readRecent(limits: ReadLimits): LogRecord[] | null {
+    if (this.#recent.length === 0 || this.#recent[0].rec.seq !== this.#readSeq + 1) {
+      this.#recent = [];
+      this.#recentChars = 0;
+      return null;
+    }
+    let n = 0;
+    let chars = 0;
+    while (n < this.#recent.length && n < limits.maxRecords) {
+      const len = this.#recent[n].rec.text.length;
+      if (n > 0 && chars + len > limits.maxChars) break;
+      chars += len;
+      n++;
+    }
+    const taken = this.#recent.splice(0, n);
+    this.#recentChars -= chars;
+    const last = taken[taken.length - 1];
+    this.#cursor = { first: last.first, offset: last.end };
+    this.#readSeq = last.rec.seq;
+    return taken.map((t) => t.rec);
   }
 
   readNext(limits: ReadLimits): LogRecord[] {
     if (this.#readSeq >= this.#lastSeq) return [];
     if (this.#fsync) this.#writer?.syncDataSync();
+    const recent = this.#readRecent(limits);
+    if (recent) return recent;
     const out: LogRecord[] = [];
     let chars = 0;
     while (out.length < limits.maxRecords) {
@@ -315,6 +394,7 @@ export class LogSpool implements LogQueue {
   close(): void {
     if (this.#closed) return;
     if (this.#pendingDrop > 0) this.#writeMarker(this.#now(), 0);
+    this.#flushBuffered();
     this.#closed = true;
     this.#writer?.close();
     this.#writer = null;

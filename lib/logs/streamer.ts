@@ -147,21 +147,27 @@ export class LogStreamer {
 
   /** Queue one line (without its newline) at `level` (`DEBUG` for task output). */
   write(text: string, level = "DEBUG"): void {
+    this.writeLines([text], level);
+  }
+
+  /**
+   * Queue several lines at one level: one append to the queue (one disk write for a spool), not one per line.
+   * `redacted`: the caller masked them already.
+   */
+  writeLines(lines: readonly string[], level = "DEBUG", redacted = false): void {
     if (this.#stop.signal.aborted) {
       throw new Error(`Cannot write to the log of task "${this.#o.task}": streamer closed`);
     }
-    const line = this.#o.redact ? redact(text) : text;
-    if (this.#o.queue.append(line, { level, ts: this.#o.clock.now() }) === null) return;
-    this.#unsentChars += line.length;
+    if (lines.length === 0) return;
+    const clean = this.#o.redact && !redacted ? lines.map((l) => redact(l)) : lines;
+    const before = this.#o.queue.lastSeq;
+    this.#o.queue.appendMany(clean, { level, ts: this.#o.clock.now() });
+    if (this.#o.queue.lastSeq === before) return;
+    for (const line of clean) this.#unsentChars += line.length;
     this.#oldestUnsent ??= this.#o.clock.now();
     if (this.#waiting === "idle" || (this.#waiting === "latency" && this.#unsentChars >= this.#o.sendAtChars)) {
       this.#wake?.();
     }
-  }
-
-  /** Queue several lines at one level. */
-  writeLines(lines: readonly string[], level = "DEBUG"): void {
-    for (const line of lines) this.write(line, level);
   }
 
   /**

@@ -44,12 +44,15 @@ export interface AuthenticatorOptions {
   admin: BootstrapResult;
   /** Accept calls without (valid) credentials as the admin. */
   insecureOpen: boolean;
+  /** The extensions advertised in tokens (`server_extensions`). @default SERVER_EXTENSIONS */
+  extensions?: readonly string[];
 }
 
 /** Verifies credentials and issues tokens for one server. */
 export class Authenticator {
   #store: Store;
   #clock: Clock;
+  #extensions: string[];
   #key: CryptoKey;
   #admin: Identity;
   #insecureOpen: boolean;
@@ -62,6 +65,7 @@ export class Authenticator {
     this.#key = key;
     this.#admin = admin;
     this.#insecureOpen = opts.insecureOpen;
+    this.#extensions = [...(opts.extensions ?? SERVER_EXTENSIONS)];
   }
 
   /** Load (or create on first start) the token signing secret and build the authenticator. */
@@ -181,7 +185,7 @@ export class Authenticator {
       api_version: MAX_VERSION,
       server_version: SERVER_VERSION,
       feature_set: "basic",
-      server_extensions: SERVER_EXTENSIONS,
+      server_extensions: this.#extensions,
     };
     if (identity.role !== "system") payload.exp = iat + (expirationSec ?? DEFAULT_TOKEN_SEC);
     return signJwt(payload, this.#key);

@@ -48,6 +48,8 @@ export interface AppServices {
   notify(key: string): void;
   /** Wait until `key` is notified, `ms` passes, the signal aborts or the server closes; true when notified. */
   waitFor(key: string, ms: number, signal: AbortSignal): Promise<boolean>;
+  /** False with `server --no-long-poll`: `wait_ms` is ignored and not advertised, as on a real ClearML server. */
+  longPoll: boolean;
   /** Server identity for `server.info`. */
   serverUid: string;
   /** Seconds of silence after which an in_progress task is force-stopped by the watchdog. */

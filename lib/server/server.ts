@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { registerSecret } from "../logs/redact.ts";
-import { Authenticator } from "./auth.ts";
+import { Authenticator, SERVER_EXTENSIONS } from "./auth.ts";
 import { bootstrapAdmin, confSnippet } from "./credentials.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { FILES_PREFIX, FilesServer, isFilesPath } from "./files.ts";
@@ -62,6 +62,11 @@ export interface StartServerOptions {
   allowOrigins?: readonly string[];
   /** `Host` names answered besides the server's own names (`--allow-host`). */
   allowHosts?: readonly string[];
+  /**
+   * Offer our long poll (`queues.get_next_task` `wait_ms`, advertised in tokens and `server.info`); false
+   * behaves like a real ClearML server (`server --no-long-poll`). @default true
+   */
+  longPoll?: boolean;
 }
 
 /** A running server. */
@@ -153,7 +158,14 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     const admin = bootstrapAdmin(store, { accessKey: options.accessKey, secretKey: options.secretKey, now: clock() });
     const serverUid = ensureDefaults(db, clock());
     registerSecret(admin.secretKey ?? options.secretKey);
-    const auth = await Authenticator.create({ store, clock, admin, insecureOpen: options.insecureOpen ?? false });
+    const longPoll = options.longPoll ?? true;
+    const auth = await Authenticator.create({
+      store,
+      clock,
+      admin,
+      insecureOpen: options.insecureOpen ?? false,
+      extensions: longPoll ? SERVER_EXTENSIONS : [],
+    });
     const notifier = new Notifier();
     const app: AppServices = {
       issueToken: (identity, exp) => auth.issueToken(identity, exp),
@@ -166,6 +178,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
       notify: (key) => notifier.notify(key),
       waitFor: (key, ms, signal) => notifier.wait(key, ms, signal),
       serverUid,
+      longPoll,
       taskStaleSec: options.staleTaskSec ?? 7200,
     };
     const dispatcher = new Dispatcher({

@@ -20,12 +20,13 @@ import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { defaultMachineProbe } from "../stats/machine_probe.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { setRuntimeProperties } from "../api/workers.ts";
-import { type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
+import { longPollWaitMs, type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
 import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
 import { join } from "node:path";
 import { sweepDeadRuns } from "../job/run_folders.ts";
 import type { DockerMode } from "../job/container_task.ts";
 import { cleanDeadContainers } from "../../executors/docker_cleanup.ts";
+import { cleanPreparedImages } from "../../executors/docker_prepared.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
 import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
@@ -107,6 +108,16 @@ export function queueTable(queues: readonly QueueRef[]): string {
   return [border, line(titles), border, ...rows.map(line), border].join("\n");
 }
 
+/** The short-poll round interval: `--polling-interval` (at least 1 s), else 5 s as the reference. */
+export function pollingIntervalMs(pollingIntervalSec: number | undefined): number {
+  return pollingIntervalSec !== undefined ? Math.max(1_000, pollingIntervalSec * 1000) : 5_000;
+}
+
+/** How often queue tags and runtime properties are refetched: every fourth polling round. */
+export function scheduleRefreshMs(pollingIntervalSec: number | undefined): number {
+  return 4 * pollingIntervalMs(pollingIntervalSec);
+}
+
 function sizeText(size: { min: number; max: number }): string {
   return size.min === size.max ? String(size.min) : `${size.min}-${size.max}`;
 }
@@ -156,6 +167,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       for (const c of await cleanDeadContainers(o.docker.engine, { workerId, say: o.say })) {
         if (c.taskId) await reconcileTask(recovery, c.taskId, 1);
       }
+      await cleanPreparedImages(o.docker.engine, { say: o.say });
     }
     const gpu = o.spec.visibleDevices?.toLowerCase() === "none" ? null : new NvidiaSmiSampler({
       visibleDevices: o.spec.visibleDevices,
@@ -210,8 +222,9 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       workerId,
       queues,
       hours: o.hours,
-      // The reference refetches once per polling round (5 s).
-      refreshMs: o.pollingIntervalSec !== undefined ? Math.max(1_000, o.pollingIntervalSec * 1000) : 5_000,
+      // Every fourth polling round (20 s by default; the reference: every round): the request budget of
+      // docs/scheduling.md, and the reaction time the docs promise for drain tags and forcing.
+      refreshMs: scheduleRefreshMs(o.pollingIntervalSec),
       now: o.now,
       say: o.say,
       onChange: (state) => void reporter.setSystemTags(state.active ? [] : [`paused:${state.reason}`]),
@@ -240,11 +253,9 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       client: o.client,
       queues,
       fairness: o.fairness,
-      idleIntervalMs: o.pollingIntervalSec !== undefined ? o.pollingIntervalSec * 1000 : undefined,
+      idleIntervalMs: pollingIntervalMs(o.pollingIntervalSec),
       longPoll: o.config.agent.queue_long_poll_s <= 0 ? false : undefined,
-      longPollMs: queues.length === 1
-        ? o.config.agent.queue_long_poll_s * 1000
-        : Math.min(1_000, o.config.agent.queue_long_poll_s * 1000),
+      longPollMs: longPollWaitMs(o.config.agent.queue_long_poll_s * 1000, queues.length),
       say: o.say,
       verbose: o.verbose ? o.say : undefined,
       gate,

@@ -6,13 +6,15 @@
  *
  * Polling: every `next()` first asks each queue once without waiting, in order — strict priority (always from the
  * first queue) or, with `--order-fairness`, round-robin (from the queue after the one that gave the last task).
- * When all are empty the worker waits for work:
+ * When all are empty the worker waits for work (request budget per server kind: docs/scheduling.md):
  * - if the server advertises our long poll (`queues.get_next_task.wait_ms` in the token's `server_extensions`),
- *   it long-polls the queues in turn (one queue: 5 s per call; several: 1 s per call), so a new task is picked up
- *   as soon as the server has it, at 1 idle request per second or less;
+ *   it long-polls the queues in turn, each call waiting `longPollMs` (one queue: 5 s; N queues: 5 s / N, at least
+ *   1 s), so a new task is picked up as soon as the server has it, at no more requests than the reference's
+ *   short polls every 5 s;
  * - otherwise (a real ClearML server) it polls every queue once per round, a round every `idleIntervalMs`
- *   (default max(1 s, 0.5 s × queues) — never above 2 requests per second — with ±20% jitter so that many
- *   agents do not poll in lockstep).
+ *   (`--polling-interval`, default 5 s as the reference), with ±10% jitter so that many agents do not poll in
+ *   lockstep — except for a short burst right after this worker took a task: for `burstMs` (10 s) after a pick,
+ *   rounds come every `burstIntervalMs` (1 s), since pipelines often enqueue their next step as a task ends.
  * A graceful stop never abandons a long poll in flight (the server would pop a task for nobody): it waits for the
  * answer and puts a task that arrives meanwhile back at the front of its queue.
  *
@@ -41,6 +43,11 @@ export interface QueueRef {
 export const LONG_POLL_EXTENSION = "queues.get_next_task.wait_ms";
 
 const ID_RE = /^[-a-f0-9]{30,}$/;
+
+/** The wait of one long poll over `queues` queues: a round over all of them takes `roundMs`, each at least 1 s. */
+export function longPollWaitMs(roundMs: number, queues: number): number {
+  return Math.max(1_000, Math.round(roundMs / Math.max(1, queues)));
+}
 
 /** Resolve `--queue` values to queues, in order (creating missing ones with `create`). */
 export async function resolveQueues(
@@ -114,10 +121,16 @@ export interface QueuePollerOptions {
   fairness: boolean;
   /** Use the long poll (default: when the server advertises it). */
   longPoll?: boolean;
-  /** Wait of one long poll. @default 5000 for one queue, 1000 for several */
+  /** Wait of one long poll. @default 5000 / queues, at least 1000 */
   longPollMs?: number;
-  /** Interval of short-poll rounds. @default max(1000, 500 × queues) */
+  /** Interval of short-poll rounds when idle (`--polling-interval`). @default 5000, at least 1000 */
   idleIntervalMs?: number;
+  /** How long after a pick short-poll rounds come every `burstIntervalMs`. @default 10000 */
+  burstMs?: number;
+  /** Interval of short-poll rounds during a burst. @default 1000 */
+  burstIntervalMs?: number;
+  /** The clock of the burst (ms). @default performance.now */
+  now?: () => number;
   /** Progress and warnings. */
   say: (line: string) => void;
   /** Chatter ("No tasks in queue X") for `--foreground`/debug. */
@@ -137,19 +150,22 @@ export class QueuePoller {
   #longPoll: boolean;
   #longPollMs: number;
   #idleMs: number;
+  #lastPickAt = Number.NEGATIVE_INFINITY;
   #start = 0;
   #failing = false;
   #failures = 0;
   #queueWarned = new Set<string>();
   #random: () => number;
+  #now: () => number;
 
   constructor(options: QueuePollerOptions) {
     if (options.queues.length === 0) throw new TypeError("QueuePoller needs at least one queue");
     this.#o = options;
     this.#longPoll = options.longPoll ?? options.client.hasExtension(LONG_POLL_EXTENSION);
-    this.#longPollMs = options.longPollMs ?? (options.queues.length === 1 ? 5_000 : 1_000);
-    this.#idleMs = Math.max(options.idleIntervalMs ?? 1_000, 500 * options.queues.length);
+    this.#longPollMs = options.longPollMs ?? longPollWaitMs(5_000, options.queues.length);
+    this.#idleMs = Math.max(1_000, options.idleIntervalMs ?? 5_000);
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** True when the server's long poll is used. */
@@ -163,6 +179,7 @@ export class QueuePoller {
   }
 
   #picked(queue: QueueRef): void {
+    this.#lastPickAt = this.#now();
     if (this.#o.fairness) this.#start = (this.#o.queues.indexOf(queue) + 1) % this.#o.queues.length;
   }
 
@@ -256,11 +273,19 @@ export class QueuePoller {
       if (this.#longPoll) {
         waitMs = this.#longPollMs;
       } else {
-        this.#o.verbose?.(`No tasks in Queues, sleeping for ${(this.#idleMs / 1000).toFixed(1)} seconds`);
-        await sleep(Math.round(this.#idleMs * (0.8 + 0.4 * this.#random())), stop);
+        const ms = this.idleWaitMs();
+        this.#o.verbose?.(`No tasks in Queues, sleeping for ${(ms / 1000).toFixed(1)} seconds`);
+        await sleep(Math.round(ms * (0.9 + 0.2 * this.#random())), stop);
       }
     }
     return null;
+  }
+
+  /** The pause before the next short-poll round: the burst interval shortly after a pick, else the idle one. */
+  idleWaitMs(): number {
+    const sincePick = this.#now() - this.#lastPickAt;
+    const burstMs = this.#o.burstMs ?? 10_000;
+    return sincePick < burstMs ? Math.min(this.#idleMs, this.#o.burstIntervalMs ?? 1_000) : this.#idleMs;
   }
 
   /** Return a popped task to the front of its queue (graceful stop raced with a pop). */

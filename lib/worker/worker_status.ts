@@ -1,6 +1,6 @@
 /**
  * The worker's status reports (agent-reference §5.3): `workers.status_report` with the machine's averaged stats
- * every `agent.status_report_s` (10 s; the reference sends every 30 s), the first one soon after start, and an
+ * every `agent.status_report_s` (30 s, as the reference), the first one soon after start, and an
  * immediate report without stats whenever the running task changes (so the server and the UI know at once which
  * task this worker runs — the server's abort handshake depends on it).
  *

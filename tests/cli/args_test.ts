@@ -107,6 +107,9 @@ Deno.test("parseArgs() reads server options with defaults", () => {
   assert.deepEqual(o.options.allowOrigins, ["https://a.example", "http://b:1"]);
   assert.deepEqual(o.options.allowHosts, ["clearml.lan"]);
   assert.ok(s.options.allowOrigins.length === 0 && s.options.allowHosts.length === 0);
+  assert.ok(s.options.longPoll);
+  const plain = parse("server --no-long-poll");
+  assert.ok(plain.kind === "server" && plain.options.longPoll === false);
 });
 
 Deno.test("parseArgs() passes task verbs and their arguments through", () => {

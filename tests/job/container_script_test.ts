@@ -1,7 +1,9 @@
 /** The task container's entry script, run by a real /bin/sh with a stand-in for the agent. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { entryScript, OPENCV_PACKAGES, shQuote } from "../../lib/job/container_script.ts";
+import { entryScript, OPENCV_PACKAGES, preparationScript, shQuote } from "../../lib/job/container_script.ts";
+import { ContainerRun } from "../../executors/docker.ts";
+import { requireEngine, TEST_IMAGE, TEST_LABEL } from "../executors/_engine_env.ts";
 
 async function runScript(text: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();
@@ -78,4 +80,44 @@ Deno.test("entryScript() installs only what is missing with apt, honours docker_
 
 Deno.test("shQuote() quotes only what needs it", () => {
   assert.deepEqual(["a", "/x/y.z", "it's", "a b", ""].map(shQuote), ["a", "/x/y.z", `'it'\\''s'`, "'a b'", "''"]);
+});
+
+Deno.test("preparationScript() installs what is missing and fails, instead of warning, when apt fails", async () => {
+  const script = preparationScript(true);
+  for (const p of OPENCV_PACKAGES) assert.ok(script.includes(p), p);
+  assert.ok(!script.includes("WARNING"));
+  // Real apt in the test image, against a mirror that refuses connections: the preparation must fail (so that it is
+  // not cached), where the entry script only warns and goes on.
+  const engine = await requireEngine();
+  const deadMirror = "echo 'deb http://127.0.0.1:9/debian bookworm main' > /etc/apt/sources.list; " +
+    "rm -f /etc/apt/sources.list.d/*; ";
+  const [key, value] = TEST_LABEL.split("=");
+  for (
+    const [text, expectOk] of [[script, false], [
+      entryScript({
+        agentArgv: ["true"],
+        startedMarker: "/tmp/m",
+        standalone: false,
+        installOpencv: true,
+        finalLines: ["echo entry-done"],
+      }),
+      true,
+    ]] as const
+  ) {
+    const run = await ContainerRun.start(engine, {
+      Image: TEST_IMAGE,
+      Entrypoint: ["/bin/sh", "-c"],
+      Cmd: [deadMirror + text],
+      Labels: { [key]: value },
+    });
+    try {
+      const out = await new Response(run.output).text();
+      const code = (await run.status).code;
+      assert.equal(code === 0, expectOk, out);
+      if (expectOk) assert.match(out, /WARNING: apt-get install of libsm6/);
+      if (expectOk) assert.match(out, /entry-done/);
+    } finally {
+      await run.remove();
+    }
+  }
 });

@@ -158,3 +158,32 @@ Deno.test("MemoryLogQueue reads, acknowledges and marks dropped lines like the s
     [4, "DEBUG", "y"],
   ]);
 });
+
+Deno.test("LogSpool.appendMany writes a batch at once; reads of fresh lines match the disk, across segments and a lagging reader", async () => {
+  await withDir((dir) => {
+    const spool = LogSpool.open(dir, { segmentBytes: 300, now: () => 1 });
+    const batch = Array.from({ length: 30 }, (_, i) => `line ${i} é`);
+    assert.equal(spool.appendMany(batch), 30);
+    assert.ok(segmentFiles(dir).length > 3, "rotated into several segments");
+    // Everything is on disk before it is read.
+    const onDisk = segmentFiles(dir).flatMap((f) =>
+      Deno.readTextFileSync(`${dir}/${f}`).trimEnd().split("\n").map((l) => JSON.parse(l).text)
+    );
+    assert.deepEqual(onDisk, batch);
+    assert.deepEqual(texts(spool.readNext({ maxRecords: 7, maxChars: 1e9 })), batch.slice(0, 7));
+    assert.deepEqual(texts(spool.readNext({ maxRecords: 100, maxChars: 30 })), batch.slice(7, 10));
+    // A line too big to keep in memory: the reader goes back to the disk, then catches up again.
+    const big = "x".repeat(9 * 1024 * 1024);
+    spool.appendMany(["after", big, "tail"]);
+    assert.deepEqual(texts(spool.readNext(all)), [...batch.slice(10), "after", big, "tail"]);
+    spool.append("fresh");
+    assert.deepEqual(texts(spool.readNext(all)), ["fresh"]);
+    spool.ack(spool.readSeq);
+    spool.append("unread");
+    spool.close();
+    // A new process finds exactly the unacknowledged line.
+    const again = LogSpool.open(dir);
+    assert.deepEqual(texts(again.readNext(all)), ["unread"]);
+    again.close();
+  });
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ApiClient } from "../../lib/api/client.ts";
-import { QueuePoller, resolveQueues } from "../../lib/worker/queue_poller.ts";
+import { LONG_POLL_EXTENSION, longPollWaitMs, QueuePoller, resolveQueues } from "../../lib/worker/queue_poller.ts";
 import { startTestServer, TEST_ACCESS_KEY, TEST_SECRET_KEY, type TestServer } from "../helpers/server.ts";
 
 async function withServer(fn: (srv: TestServer, client: ApiClient) => Promise<void>): Promise<void> {
@@ -81,10 +81,43 @@ Deno.test("QueuePoller long-polls when the server advertises it, and a graceful 
   });
 });
 
-Deno.test("QueuePoller uses short polls without the extension and never more than 2 requests per second", async () => {
+function countingClient(client: ApiClient, calls: { endpoint: string; body: unknown; at: number }[]): ApiClient {
+  return new Proxy(client, {
+    get: (target, prop) =>
+      prop === "call"
+        ? (endpoint: string, body: unknown, ...rest: unknown[]) => {
+          calls.push({ endpoint, body, at: performance.now() });
+          // deno-lint-ignore no-explicit-any
+          return (target.call as any)(endpoint, body, ...rest);
+        }
+        : Reflect.get(target, prop),
+  });
+}
+
+Deno.test("QueuePoller short-polls a server without long poll once per polling interval (5 s by default)", async () => {
   await withServer(async (_srv, client) => {
     const queues = await resolveQueues(client, ["short1", "short2", "short3"], { create: true });
-    const poller = new QueuePoller({
+    const calls: { endpoint: string; body: unknown; at: number }[] = [];
+    const idle = new QueuePoller({
+      client: countingClient(client, calls),
+      queues,
+      fairness: false,
+      longPoll: false,
+      say: () => {},
+      random: () => 0.5,
+    });
+    assert.equal(idle.longPoll, false);
+    assert.equal(idle.idleWaitMs(), 5_000);
+    const stop = new AbortController();
+    const run = idle.next(stop.signal);
+    await new Promise((r) => setTimeout(r, 1_500));
+    stop.abort();
+    assert.equal(await run, null);
+    const polls = calls.filter((c) => c.endpoint === "queues.get_next_task");
+    assert.equal(polls.length, 3, "one round over the three queues, then a 5 s pause");
+    assert.ok(polls.every((c) => !("wait_ms" in (c.body as Record<string, unknown>))));
+    // --polling-interval below 1 s is raised to 1 s.
+    const fast = new QueuePoller({
       client,
       queues,
       fairness: false,
@@ -92,34 +125,54 @@ Deno.test("QueuePoller uses short polls without the extension and never more tha
       idleIntervalMs: 1,
       say: () => {},
     });
-    assert.equal(poller.longPoll, false);
-    const calls: number[] = [];
-    const counting = new Proxy(client, {
-      get: (target, prop) =>
-        prop === "call"
-          ? (endpoint: string, ...rest: unknown[]) => {
-            if (endpoint === "queues.get_next_task") calls.push(performance.now());
-            // deno-lint-ignore no-explicit-any
-            return (target.call as any)(endpoint, ...rest);
-          }
-          : Reflect.get(target, prop),
-    });
-    const idle = new QueuePoller({
-      client: counting as ApiClient,
+    assert.equal(fast.idleWaitMs(), 1_000);
+  });
+});
+
+Deno.test("QueuePoller polls every second for 10 s after a pick, then every polling interval", async () => {
+  await withServer(async (_srv, client) => {
+    const queues = await resolveQueues(client, ["burst"], { create: true });
+    let now = 1_000_000;
+    const poller = new QueuePoller({
+      client,
       queues,
       fairness: false,
       longPoll: false,
-      idleIntervalMs: 1,
+      idleIntervalMs: 7_000,
+      now: () => now,
       say: () => {},
-      random: () => 0.5,
     });
-    const stop = new AbortController();
-    const run = idle.next(stop.signal);
-    await new Promise((r) => setTimeout(r, 2_000));
-    stop.abort();
-    assert.equal(await run, null);
-    const rounds = Math.ceil(calls.length / queues.length);
-    assert.ok(rounds >= 1 && rounds <= 2, `one round of 3 requests per 1.5 s at most (${calls.length} requests)`);
-    assert.equal(poller.longPoll, false);
+    assert.equal(poller.idleWaitMs(), 7_000);
+    const id = await task(client, "picked", queues[0].id);
+    assert.equal((await poller.next(new AbortController().signal))?.taskId, id);
+    assert.equal(poller.idleWaitMs(), 1_000);
+    now += 9_999;
+    assert.equal(poller.idleWaitMs(), 1_000);
+    now += 2;
+    assert.equal(poller.idleWaitMs(), 7_000);
   });
+});
+
+Deno.test("QueuePoller short-polls a server started without long poll (server --no-long-poll)", async () => {
+  const srv = await startTestServer({ longPoll: false });
+  const client = new ApiClient({ host: srv.url, accessKey: TEST_ACCESS_KEY, secretKey: TEST_SECRET_KEY });
+  try {
+    await client.login();
+    assert.equal(client.hasExtension(LONG_POLL_EXTENSION), false);
+    const [q] = await resolveQueues(client, ["plain"], { create: true });
+    assert.equal(new QueuePoller({ client, queues: [q], fairness: false, say: () => {} }).longPoll, false);
+    // Like a real ClearML server, it ignores wait_ms: an empty queue answers at once.
+    const t0 = performance.now();
+    const answer = await client.call<Record<string, unknown>>("queues.get_next_task", { queue: q.id, wait_ms: 3_000 });
+    assert.deepEqual(answer, {});
+    assert.ok(performance.now() - t0 < 2_000, "no long poll");
+    const info = await client.call<Record<string, unknown>>("server.info", {}, { version: "2.20" });
+    assert.equal(info.extensions, undefined);
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("longPollWaitMs() splits one 5 s round over the queues, at least 1 s per call", () => {
+  assert.deepEqual([1, 2, 3, 5, 8].map((n) => longPollWaitMs(5_000, n)), [5_000, 2_500, 1_667, 1_000, 1_000]);
 });

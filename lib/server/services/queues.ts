@@ -162,7 +162,8 @@ async function getNextTask(ctx: CallContext): Promise<Doc> {
   const queueId = p.reqStr("queue");
   const only = p.str("task");
   const info = p.bool("get_task_info", false);
-  const waitMs = Math.min(p.int("wait_ms", { min: 0 }) ?? 0, MAX_WAIT_MS);
+  const asked = p.int("wait_ms", { min: 0 }) ?? 0;
+  const waitMs = ctx.app.longPoll ? Math.min(asked, MAX_WAIT_MS) : 0;
   const deadline = performance.now() + waitMs;
   const pop = (): Doc => {
     getQueue(ctx, queueId);

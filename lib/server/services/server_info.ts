@@ -35,7 +35,12 @@ export function registerServerInfo(reg: Registry): void {
       name: "server.info",
       minVersion: "2.12",
       authorize: false,
-      handler: (ctx) => ({ ...base, uid: ctx.app.serverUid, api_version: MAX_VERSION, extensions: EXTENSIONS_INFO }),
+      handler: (ctx) => ({
+        ...base,
+        uid: ctx.app.serverUid,
+        api_version: MAX_VERSION,
+        ...(ctx.app.longPoll ? { extensions: EXTENSIONS_INFO } : {}),
+      }),
     },
     {
       name: "debug.ping",

@@ -1,0 +1,65 @@
+/** `tailFile` against a real writer process: every byte arrives, in order, in large chunks, and the stream ends. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createOutputFile, tailFile } from "../../lib/logs/file_tail.ts";
+import { pumpLines } from "../../lib/logs/lines.ts";
+import { spawnChild } from "../../lib/process/child.ts";
+
+Deno.test("tailFile() delivers all output of a child writing to its file, up to the end after the child exits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "out.log");
+    await createOutputFile(path);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    const child = spawnChild({
+      cmd: "python3",
+      args: ["-u", "-c", "import sys\nfor i in range(100000): print('line %d' % i)\nprint('err', file=sys.stderr)"],
+      output: { file: path },
+    });
+    const chunks: number[] = [];
+    const lines: string[] = [];
+    const stream = tailFile(path, { done: child.status }).pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          chunks.push(chunk.length);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    await pumpLines(stream, { onLines: (l) => lines.push(...l) });
+    assert.equal((await child.status).code, 0);
+    assert.equal(lines.length, 100_001);
+    assert.equal(lines[0], "line 0");
+    assert.equal(lines[99_999], "line 99999");
+    assert.equal(lines[100_000], "err");
+    const total = chunks.reduce((a, b) => a + b, 0);
+    assert.ok(chunks.length < total / 1_000, `large reads: ${chunks.length} chunks for ${total} bytes`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tailFile() waits for data while the writer is quiet, and cancelling stops it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "out.log");
+    await createOutputFile(path);
+    let finish = () => {};
+    const done = new Promise<void>((r) => (finish = r));
+    const reader = tailFile(path, { done }).getReader();
+    const first = reader.read();
+    await new Promise((r) => setTimeout(r, 50));
+    await Deno.writeTextFile(path, "late\n", { append: true });
+    assert.equal(new TextDecoder().decode((await first).value), "late\n");
+    finish();
+    assert.equal((await reader.read()).done, true);
+
+    const cancelled = tailFile(path, { done: new Promise(() => {}) }).getReader();
+    await cancelled.read(); // "late\n"
+    const pending = cancelled.read();
+    await cancelled.cancel();
+    assert.equal((await pending).done, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
