@@ -77,18 +77,25 @@ function spawn(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let out = "";
-  const dec = new TextDecoder();
+  // The daemons' output is kept cheaply (the last chunks, not a re-sliced string): the harness must not take CPU
+  // from the tasks it measures.
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
   const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s) out = (out + dec.decode(c, { stream: true })).slice(-200_000);
+    for await (const c of s) {
+      chunks.push(c);
+      kept += c.length;
+      while (kept - chunks[0].length > 200_000) kept -= chunks.shift()!.length;
+    }
   };
+  const dec = new TextDecoder();
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
   return {
     who,
     pid: child.pid,
     queue,
     proxy,
-    output: () => out,
+    output: () => chunks.map((c) => dec.decode(c)).join(""),
     async stop() {
       try {
         child.kill("SIGTERM");

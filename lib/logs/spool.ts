@@ -43,7 +43,7 @@ interface Segment {
 const SEGMENT_RE = /^(\d{16})\.jsonl$/;
 const MARKER_RESERVE = 1024;
 const encoder = new TextEncoder();
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 /** Most characters of lines kept in memory for the reader while it keeps up (see `readNext`). */
 const RECENT_MAX_CHARS = 8 * 1024 * 1024;
 
