@@ -112,6 +112,10 @@ async function makeProject(work: string): Promise<{ project: string; originUrl: 
   for (const name of ["train.py", "remote.py", "long.py", "pipeline_decorator.py"]) {
     await Deno.copyFile(join(PY_DIR, name), join(project, name));
   }
+  // As real repositories do: the agent's fallback when a task arrives with no requirements. The SDK can send none:
+  // a task that enqueues itself before logging anything (the decorator pipeline's controller) closes with its
+  // package analysis still running, and the SDK then drops it rather than wait (clearml 2.1.12, Task.close()).
+  await Deno.writeTextFile(join(project, "requirements.txt"), "clearml==2.1.12\n");
   await git(project, "add", ".");
   await git(project, "commit", "-qm", "compat project");
   await git(project, "remote", "add", "origin", `file://${origin}`);
