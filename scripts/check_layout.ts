@@ -3,7 +3,7 @@
  * - no source file over 500 lines (`lib/`, `executors/`, `main.ts`);
  * - `Deno.exit` only in `main.ts`;
  * - dependencies point one way: cli → worker → job → executors → process, with `api`, `config`, `logs`, `stats`,
- *   `gpus` as leaves, and the embedded server (`lib/server`) independent of the agent.
+ *   `gpus` as leaves, `lib/secrets` below all of them, and the embedded server (`lib/server`) independent of the agent.
  *
  * Prints one line per violation and exits 1 if there is any.
  *
@@ -18,9 +18,14 @@ const MAX_LINES = 500;
 
 /** For each area, the areas it must never import. */
 const FORBIDDEN: Record<string, string[]> = {
+  "lib/secrets": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config", "lib/logs"],
   "lib/api": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/process"],
   "lib/config": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/process"],
   "lib/logs": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
+  "lib/task": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
+  "lib/doctor": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
+  "lib/init": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
+  "lib/service": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
   "lib/stats": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/gpus": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/process": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api"],

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { log } from "../log.ts";
-import { redact, registerSecret } from "../logs/redact.ts";
-import { clip, maskWire } from "../logs/wire_mask.ts";
+import { log } from "../logger.ts";
+import { redact, registerSecret } from "../secrets/redact.ts";
+import { clip, maskWire } from "../secrets/wire_mask.ts";
 import { VERSION } from "../version.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpRequest, type HttpResponse, sendHttp } from "./_http.ts";

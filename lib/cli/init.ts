@@ -16,7 +16,7 @@ import { printOut } from "./_print.ts";
 import { EMBEDDED_BUILD } from "../version.ts";
 import { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
 import type { Credentials } from "../init/credentials.ts";
 import { agentBlock, renderConf, writeNewFile } from "../init/conf_text.ts";
 import { LineReader } from "../init/line_reader.ts";

@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import type { GlobalOptions, InstallServiceOptions } from "./args_types.ts";
 import { UsageError } from "./errors.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
 import { environmentFile, SERVICE_ENV_VARS, type ServiceSpec, stopArgv, systemdUnit } from "../service/systemd_unit.ts";
 
 /** How this program is started again by the service: the compiled binary itself, or the source launcher. */

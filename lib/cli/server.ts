@@ -11,7 +11,7 @@
 import { selfCommand } from "../job/self_command.ts";
 import { join, resolve } from "node:path";
 import type { GlobalOptions, ServerOptions } from "./args_types.ts";
-import { log } from "../log.ts";
+import { log } from "../logger.ts";
 import { startServer } from "../server/server.ts";
 import {
   lockDataDir,

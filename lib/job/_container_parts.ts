@@ -7,7 +7,8 @@
  */
 
 import type { AgentConfig } from "../config/config_schema.ts";
-import { DOCKER_SECRET_ENV, sanitizeDockerArgs } from "../config/mask.ts";
+import { sanitizeDockerArgs } from "../config/mask.ts";
+import { SECRET_NAME } from "../secrets/secret_names.ts";
 import { shlexSplit } from "../config/shlex.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { type EngineContainer, engineStatus } from "../../executors/_engine.ts";
@@ -23,12 +24,6 @@ import type { ContainerChoice } from "./container_select.ts";
 import { withLoopbackNetwork } from "./container_network.ts";
 import { glibcLoader, muslLoader } from "./self_command_container.ts";
 
-const SECRET_NAME = /SECRET|PASSW|TOKEN|KEY|CREDENTIAL|AUTH/i;
-
-/** True for a variable name that looks like it holds a secret (masked in printouts, redacted in logs). */
-export function looksSecret(name: string, extraKeys: readonly string[] = []): boolean {
-  return SECRET_NAME.test(name) || DOCKER_SECRET_ENV.includes(name) || extraKeys.includes(name);
-}
 export const PASSED_ENV = [
   "CLEARML_WORKER_TAGS",
   "CLEARML_AGENT_SKIP_PIP_VENV_INSTALL",

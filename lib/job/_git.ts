@@ -6,7 +6,7 @@
  */
 
 import { type Executor, SetupError } from "../../executors/executor.ts";
-import { redact } from "../logs/redact.ts";
+import { redact } from "../secrets/redact.ts";
 
 /** Context of git commands. */
 export interface GitContext {

@@ -17,7 +17,8 @@ import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import type { ConfigTree } from "../config/merge.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
+import { looksSecret } from "../secrets/secret_names.ts";
 import type { ExitStatus } from "../process/exit_status.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { ContainerRun } from "../../executors/docker.ts";
@@ -57,7 +58,6 @@ import {
   envFileEntries,
   extraLabels,
   innerArgs,
-  looksSecret,
   maskedLine,
   PASSED_ENV,
 } from "./_container_parts.ts";

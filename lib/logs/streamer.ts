@@ -21,7 +21,7 @@
  * @module
  */
 
-import { redact } from "./redact.ts";
+import { redact } from "../secrets/redact.ts";
 import { buildLogEvents, type LogEvent } from "./log_events.ts";
 import type { LogQueue } from "./log_queue.ts";
 import { sleep } from "../sleep.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Logger } from "../log.ts";
-import { clip, maskAuthorization, maskWire } from "../logs/wire_mask.ts";
+import type { Logger } from "../logger.ts";
+import { clip, maskAuthorization, maskWire } from "../secrets/wire_mask.ts";
 import type { Authenticator, AuthResult } from "./auth.ts";
 import { envelopeReply, type MetaInfo, type Reply } from "./envelope.ts";
 import { errors, ServerError } from "./errors.ts";

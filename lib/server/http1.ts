@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Logger } from "../log.ts";
+import type { Logger } from "../logger.ts";
 import type { IncomingCall } from "./dispatch.ts";
 import type { Reply } from "./envelope.ts";
 import { ServerError } from "./errors.ts";

@@ -8,8 +8,8 @@
  */
 
 import { join } from "node:path";
-import { log as defaultLog, type Logger } from "../log.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { log as defaultLog, type Logger } from "../logger.ts";
+import { registerSecret } from "../secrets/redact.ts";
 import { Authenticator, SERVER_EXTENSIONS } from "./auth.ts";
 import { bootstrapAdmin, confSnippet } from "./credentials.ts";
 import { Dispatcher } from "./dispatch.ts";

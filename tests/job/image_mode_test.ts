@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../lib/config/load.ts";
 import { registerConfigSecrets } from "../../lib/config/secrets.ts";
-import { clearSecrets, redact } from "../../lib/logs/redact.ts";
+import { clearSecrets, redact } from "../../lib/secrets/redact.ts";
 import { imageModeOf } from "../../lib/job/python_env.ts";
 import { taskEnvironment } from "../../lib/job/task_env.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger } from "../../lib/log.ts";
+import { Logger } from "../../lib/logger.ts";
 import { Http1Server } from "../../lib/server/http1.ts";
 import type { IncomingCall } from "../../lib/server/dispatch.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clip, maskAuthorization, maskWire } from "../../lib/logs/wire_mask.ts";
+import { clip, maskAuthorization, maskWire } from "../../lib/secrets/wire_mask.ts";
 
 Deno.test("maskWire() hides secret JSON fields and keeps the rest", () => {
   const cases: [string, string][] = [

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { redact } from "./logs/redact.ts";
+import { redact } from "./secrets/redact.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
