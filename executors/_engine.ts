@@ -127,9 +127,3 @@ export function engineMessage(err: unknown): string {
   const message = (e?.message ?? String(err)).replace(/^\(HTTP code \d+\) [\w ]+ - /, "").trim();
   return message || "unknown Docker engine error";
 }
-
-/** True when the error is a failure to reach the engine at all (not an answer from it). */
-export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string })?.code;
-  return code !== undefined && ["ENOENT", "EACCES", "ECONNREFUSED", "ECONNRESET", "ENOTSOCK", "EPIPE"].includes(code);
-}

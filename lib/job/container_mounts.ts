@@ -19,6 +19,7 @@ import type { AgentConfig } from "../config/config_schema.ts";
 import type { BindMount } from "../../executors/_docker_spec.ts";
 import { CONTAINER_PATHS, type RunFiles } from "./container_files.ts";
 import type { ContainerSelf } from "./self_command_container.ts";
+import { exists } from "../fs_exists.ts";
 
 /** `<node path>:<pod path>` of the host-mount variables, or null. */
 export interface HostMountTranslation {
@@ -54,15 +55,6 @@ export function translatePath(path: string, t: HostMountTranslation | null): str
 
 function absoluteInContainer(path: string): string {
   return path === "~" ? "/root" : path.startsWith("~/") ? `/root/${path.slice(2)}` : path;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Copy the agent's files under the pod path (once per version of them) so the engine can mount them. */

@@ -10,6 +10,7 @@ import { shlexSplit } from "../config/shlex.ts";
 import { SetupError } from "../../executors/executor.ts";
 import type { ExecutionInfo } from "./task_info.ts";
 import { binaryKind } from "./task_info.ts";
+import { isFile as fileExists } from "../fs_exists.ts";
 
 /** Options of `buildRunCommand`. */
 export interface RunCommandOptions {
@@ -34,14 +35,6 @@ export interface RunCommandOptions {
 export interface RunCommand {
   argv: string[];
   cwd: string;
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** The folder the task runs in; throws when `working_dir` leaves the code root. */

@@ -13,6 +13,7 @@
 import { sourceLauncher } from "./self_command.ts";
 import { join } from "node:path";
 import { isCompiled, sourceRoot } from "./self_command.ts";
+import { exists } from "../fs_exists.ts";
 
 /** Where the agent is mounted in a container. */
 export const MOUNT_ROOT = "/opt/clearml/mnt";
@@ -40,15 +41,6 @@ export function denoCacheDir(env: Record<string, string | undefined> = Deno.env.
   if (env.DENO_DIR) return env.DENO_DIR;
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "deno");
   return join(env.HOME ?? "/root", ".cache", "deno");
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Options of `containerSelf` (tests inject them). */

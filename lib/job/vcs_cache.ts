@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { git, type GitContext, gitOk } from "./_git.ts";
 import { repoCacheName } from "./git_url.ts";
 import { SetupError } from "../../executors/executor.ts";
+import { exists } from "../fs_exists.ts";
 
 /** What revision a task wants. */
 export interface Revision {
@@ -29,15 +30,6 @@ export interface MirrorOptions {
   cloneOnPullFail?: boolean;
   /** A message for the task log. */
   say: (line: string) => void;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** True when the mirror already has what `revision` names (a branch always needs a fetch: it moves). */
@@ -80,7 +72,7 @@ export async function ensureMirror(ctx: GitContext, options: MirrorOptions): Pro
   const name = repoCacheName(url);
   const dir = join(root, name);
   return await withLock(join(root, `${name}.lock`), async () => {
-    if (!(await exists(join(dir, "HEAD")))) {
+    if (!exists(join(dir, "HEAD"))) {
       await cloneMirror(ctx, url, dir, say);
       return dir;
     }

@@ -23,6 +23,7 @@ class RecordingExecutor extends VenvExecutor {
 }
 
 const tmp = await Deno.makeTempDir({ prefix: "clearml_git_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 const fixture: GitFixture = await createGitFixture(tmp);
 const diff = await makeDiff(fixture);
 let counter = 0;
@@ -121,11 +122,4 @@ Deno.test("GitAuth passes basic-auth credentials through GIT_ASKPASS, never in a
   } finally {
     await server.close();
   }
-});
-
-Deno.test({
-  name: "git tests cleanup",
-  fn: async () => {
-    await Deno.remove(tmp, { recursive: true });
-  },
 });

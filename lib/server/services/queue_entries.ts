@@ -119,11 +119,6 @@ export function rewriteEntries(db: Db, queueId: string, entries: Entry[], now: n
   touchQueue(db, queueId, now);
 }
 
-/** Queues a task is in. */
-export function queuesOfTask(db: Db, taskId: string): string[] {
-  return db.store.all("SELECT DISTINCT queue FROM queue_entries WHERE task = ?", taskId).map((r) => String(r.queue));
-}
-
 /** The queue document as returned (entries joined, tags sorted, old-version metadata as a list). */
 export function queueView(db: Db, q: QueueDoc, opts: { maxEntries?: number; oldMetadata: boolean }): Doc {
   return shaped("queue", {
