@@ -1,8 +1,9 @@
 /**
  * Where a task's commands run: the seam between `lib/job` (what runs: git, installers, the task) and the place
- * that runs it (the host for venv mode; a container for docker mode later). Types only.
+ * that runs it (the host for venv mode; a container for docker mode). Types only. Per command; the per-task
+ * seam (which starts a whole `execute` child) is `task_run.ts`.
  *
- * Implementers: `executors/venv.ts` (the host).
+ * Implementers: `executors/venv.ts` (the host), `executors/docker/executor.ts` (a fresh container per command).
  *
  * @module
  */

@@ -2,6 +2,7 @@
  * Layout rules checked by `deno task ok`:
  * - no source file over 500 lines (`lib/`, `executors/`, `main.ts`);
  * - `Deno.exit` only in `main.ts`;
+ * - a `_name.ts` file is private to its folder: only files in the same folder import it;
  * - dependencies point one way: cli → worker → job → executors → process, with `api`, `config`, `logs`, `stats`,
  *   `gpus` as leaves, `lib/secrets` below all of them, and the embedded server (`lib/server`) independent of the agent.
  *
@@ -63,10 +64,12 @@ for (const file of files) {
   if (lines > MAX_LINES) problems.push(`${rel}: ${lines} lines (at most ${MAX_LINES}); split it by concern`);
   if (rel !== "main.ts" && /\bDeno\.exit\s*\(/.test(text)) problems.push(`${rel}: Deno.exit outside main.ts`);
   const area = areaOf(rel);
-  if (!area) continue;
   for (const match of text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) {
     const target = relative(ROOT, resolve(dirname(file), match[1]));
-    const bad = FORBIDDEN[area].find((f) => target === f || target.startsWith(f + "/"));
+    if (/(^|\/)_[^/]*$/.test(target) && dirname(target) !== dirname(rel)) {
+      problems.push(`${rel}: imports "${target}", private to ${dirname(target)}/`);
+    }
+    const bad = area && FORBIDDEN[area].find((f) => target === f || target.startsWith(f + "/"));
     if (bad) problems.push(`${rel}: imports "${target}" (${area} must not depend on ${bad})`);
   }
 }

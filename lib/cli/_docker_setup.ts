@@ -9,9 +9,9 @@
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DockerMode } from "../job/container_task.ts";
-import { containerSelf } from "../job/self_command_container.ts";
-import { engineAddress, engineMessage, openEngine } from "../../executors/_engine.ts";
-import { gpuAssignment } from "../../executors/_docker_spec.ts";
+import { containerSelf } from "../../executors/docker/self_command.ts";
+import { engineAddress, engineMessage, openEngine } from "../../executors/docker/engine.ts";
+import { gpuAssignment } from "../../executors/docker/spec.ts";
 import type { DockerOption } from "./args_types.ts";
 
 /** True when this host has NVIDIA GPUs (the driver's control device, or `nvidia-smi` on PATH). */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { dirname, join } from "node:path";
 import type { GlobalOptions, InstallServiceOptions } from "./args_types.ts";
 import { UsageError } from "./errors.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { join, resolve } from "node:path";
 import type { GlobalOptions, ServerOptions } from "./args_types.ts";
 import { log } from "../logger.ts";

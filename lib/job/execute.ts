@@ -20,7 +20,7 @@ import { type ImageMode, setupPythonEnv } from "./python_env.ts";
 import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
 import { splitTaskConfig } from "./task_secrets.ts";
-import { makeRunFolder, sweepDeadRuns } from "./run_folders.ts";
+import { makeRunFolder, sweepDeadRuns } from "../process/run_folders.ts";
 import type { ConfigTree } from "../config/merge.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
 import type { TaskLog } from "./task_log.ts";

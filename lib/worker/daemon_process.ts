@@ -19,7 +19,7 @@
  */
 
 import { join } from "node:path";
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { spawnChild } from "../process/child.ts";
 import { isLive, readProcess } from "../process/proc_table.ts";
 import { listInstances, type WorkerIdSpec } from "./worker_identity.ts";

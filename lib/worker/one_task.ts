@@ -16,7 +16,7 @@ import { unregisterWorker } from "../api/workers.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { runTask } from "../job/runner.ts";
 import type { DockerMode } from "../job/container_task.ts";
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { connect } from "./daemon.ts";

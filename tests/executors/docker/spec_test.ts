@@ -1,6 +1,6 @@
 /** Admin/task docker argument merge (§8.5), forbidden list, GPUs, env split and create options (pure). */
 import assert from "node:assert/strict";
-import { DockerArgsError, itemTokens, parseDockerArgs, tokenize } from "../../executors/_docker_args.ts";
+import { DockerArgsError, itemTokens, parseDockerArgs, tokenize } from "../../../executors/docker/args.ts";
 import {
   type ArgRules,
   createOptions,
@@ -12,8 +12,8 @@ import {
   runCommandLine,
   screenTaskArgs,
   splitEnv,
-} from "../../executors/_docker_spec.ts";
-import { FrameDemuxer } from "../../executors/docker.ts";
+} from "../../../executors/docker/spec.ts";
+import { FrameDemuxer } from "../../../executors/docker/executor.ts";
 
 const RULES: ArgRules = {
   allowlist: [],

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { containerFieldProblem } from "../task/script_fields.ts";
-import type { Task } from "../api/types.ts";
-import { shlexSplit } from "../config/shlex.ts";
+import { containerFieldProblem } from "../../lib/task/script_fields.ts";
+import type { Task } from "../../lib/api/types.ts";
+import { shlexSplit } from "../../lib/config/shlex.ts";
 
 /** The agent's side of the choice. */
 export interface AgentDocker {

@@ -12,11 +12,11 @@
  * @module
  */
 
-import type { ExitStatus as ProcessExit } from "../lib/process/exit_status.ts";
-import type { CapturedResult, ExecCommand, Executor, ExitStatus, OutputSink } from "./executor.ts";
-import { SetupError } from "./executor.ts";
-import { type Engine, type EngineContainer, engineMessage, type NodeStream } from "./_engine.ts";
-import { ensureImage, splitImageName } from "./docker_image.ts";
+import type { ExitStatus as ProcessExit } from "../../lib/process/exit_status.ts";
+import type { CapturedResult, ExecCommand, Executor, ExitStatus, OutputSink } from "../executor.ts";
+import { SetupError } from "../executor.ts";
+import { type Engine, type EngineContainer, engineMessage, type NodeStream } from "./engine.ts";
+import { ensureImage, splitImageName } from "./image.ts";
 
 /** How a container ended, from its state. */
 export interface ContainerEnd {

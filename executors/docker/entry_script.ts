@@ -77,7 +77,7 @@ function aptBootstrap(o: EntryScriptOptions): string[] {
 }
 
 /**
- * The one-time preparation of an image (`executors/docker_prepared.ts`): the entry script's package install, but
+ * The one-time preparation of an image (`executors/docker/prepared.ts`): the entry script's package install, but
  * failing (non-zero exit) when apt fails, so that a half-prepared image is never cached. Once it ran, the entry
  * script of every task container finds nothing missing and installs nothing.
  */

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { SetupError } from "./executor.ts";
-import { type Engine, engineMessage, engineStatus, type ImageInspect } from "./_engine.ts";
+import { SetupError } from "../executor.ts";
+import { type Engine, engineMessage, engineStatus, type ImageInspect } from "./engine.ts";
 
 /** Options of `ensureImage`. */
 export interface EnsureImageOptions {

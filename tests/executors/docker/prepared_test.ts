@@ -1,13 +1,13 @@
 /** Prepared images against the real engine: built once per (image id, script), reused, not cached on failure, cleaned. */
 import assert from "node:assert/strict";
-import { ContainerRun } from "../../executors/docker.ts";
+import { ContainerRun } from "../../../executors/docker/executor.ts";
 import {
   cleanPreparedImages,
   PREPARED_LABELS,
   PREPARED_REPO,
   preparedImage,
   preparedKey,
-} from "../../executors/docker_prepared.ts";
+} from "../../../executors/docker/prepared.ts";
 import { removeImage, requireEngine, TEST_IMAGE, TEST_LABEL } from "./_engine_env.ts";
 
 const [LABEL_KEY, LABEL_VALUE] = TEST_LABEL.split("=");

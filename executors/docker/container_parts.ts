@@ -6,23 +6,17 @@
  * @module
  */
 
-import type { AgentConfig } from "../config/config_schema.ts";
-import { sanitizeDockerArgs } from "../config/mask.ts";
-import { SECRET_NAME } from "../secrets/secret_names.ts";
-import { shlexSplit } from "../config/shlex.ts";
-import { SetupError } from "../../executors/executor.ts";
-import { type EngineContainer, engineStatus } from "../../executors/_engine.ts";
-import {
-  applyArgs,
-  type ArgItem,
-  type ContainerArgs,
-  DockerArgsError,
-  tokenize,
-} from "../../executors/_docker_args.ts";
-import { expandEnvItems, mergeArgs, screenTaskArgs } from "../../executors/_docker_spec.ts";
-import type { ContainerChoice } from "./container_select.ts";
-import { withLoopbackNetwork } from "./container_network.ts";
-import { glibcLoader, muslLoader } from "./self_command_container.ts";
+import type { AgentConfig } from "../../lib/config/config_schema.ts";
+import { sanitizeDockerArgs } from "../../lib/config/mask.ts";
+import { SECRET_NAME } from "../../lib/secrets/secret_names.ts";
+import { shlexSplit } from "../../lib/config/shlex.ts";
+import { SetupError } from "../executor.ts";
+import { type EngineContainer, engineStatus } from "./engine.ts";
+import { applyArgs, type ArgItem, type ContainerArgs, DockerArgsError, tokenize } from "./args.ts";
+import { expandEnvItems, mergeArgs, screenTaskArgs } from "./spec.ts";
+import type { ContainerChoice } from "./image_select.ts";
+import { withLoopbackNetwork } from "./network.ts";
+import { glibcLoader, muslLoader } from "./self_command.ts";
 
 export const PASSED_ENV = [
   "CLEARML_WORKER_TAGS",

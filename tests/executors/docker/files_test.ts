@@ -1,13 +1,13 @@
 /** A task container's configuration (agent-reference §2.6) and its per-run files on the host. */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config/load.ts";
+import { loadConfig } from "../../../lib/config/load.ts";
 import {
   agentStarted,
   containerConfigTree,
   dropEnvFile,
   removeRunFiles,
   writeRunFiles,
-} from "../../lib/job/container_files.ts";
+} from "../../../executors/docker/files.ts";
 
 Deno.test("containerConfigTree() points caches and folders at container paths and leaves the interpreter to be found", () => {
   const loaded = loadConfig({

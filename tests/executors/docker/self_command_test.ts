@@ -6,7 +6,7 @@ import {
   glibcLoader,
   imageInstall,
   muslLoader,
-} from "../../lib/job/self_command_container.ts";
+} from "../../../executors/docker/self_command.ts";
 
 Deno.test("containerSelf() mounts the compiled binary alone, or deno + sources + cache read-only", () => {
   const compiled = containerSelf({ compiled: true, execPath: "/bin/sh" });

@@ -1,9 +1,9 @@
 /** The task container's entry script, run by a real /bin/sh with a stand-in for the agent. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { entryScript, OPENCV_PACKAGES, preparationScript, shQuote } from "../../lib/job/container_script.ts";
-import { ContainerRun } from "../../executors/docker.ts";
-import { requireEngine, TEST_IMAGE, TEST_LABEL } from "../executors/_engine_env.ts";
+import { entryScript, OPENCV_PACKAGES, preparationScript, shQuote } from "../../../executors/docker/entry_script.ts";
+import { ContainerRun } from "../../../executors/docker/executor.ts";
+import { requireEngine, TEST_IMAGE, TEST_LABEL } from "./_engine_env.ts";
 
 async function runScript(text: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();

@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { AgentConfig } from "../config/config_schema.ts";
-import type { ArgItem } from "../../executors/_docker_args.ts";
+import type { AgentConfig } from "../../lib/config/config_schema.ts";
+import type { ArgItem } from "./args.ts";
 
 /** True for a URL whose host is a loopback address (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`). */
 export function isLoopbackUrl(url: string | undefined): boolean {

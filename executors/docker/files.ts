@@ -10,10 +10,10 @@
  */
 
 import { join } from "node:path";
-import type { AgentConfig } from "../config/config_schema.ts";
-import { type ConfigTree, isObject } from "../config/merge.ts";
-import { envFileText } from "../../executors/_docker_spec.ts";
-import { makeRunFolder } from "./run_folders.ts";
+import type { AgentConfig } from "../../lib/config/config_schema.ts";
+import { type ConfigTree, isObject } from "../../lib/config/merge.ts";
+import { envFileText } from "./spec.ts";
+import { makeRunFolder } from "../../lib/process/run_folders.ts";
 
 /** Container paths of the per-run files. */
 export const CONTAINER_PATHS = {

@@ -1,9 +1,9 @@
 /** The docker executor against the real engine and the local base image. */
 import assert from "node:assert/strict";
-import { ContainerRun, DockerExecutor } from "../../executors/docker.ts";
-import { cleanDeadContainers, LABELS, ownerLabel, runLabels } from "../../executors/docker_cleanup.ts";
-import { ensureImage, withTag } from "../../executors/docker_image.ts";
-import { SetupError } from "../../executors/executor.ts";
+import { ContainerRun, DockerExecutor } from "../../../executors/docker/executor.ts";
+import { cleanDeadContainers, LABELS, ownerLabel, runLabels } from "../../../executors/docker/cleanup.ts";
+import { ensureImage, withTag } from "../../../executors/docker/image.ts";
+import { SetupError } from "../../../executors/executor.ts";
 import { containersWith, removeContainersWith, requireEngine, TEST_IMAGE, TEST_LABEL } from "./_engine_env.ts";
 
 const [LABEL_KEY, LABEL_VALUE] = TEST_LABEL.split("=");

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { bootId, isLive, readProcess } from "../lib/process/proc_table.ts";
-import { type Engine, engineMessage } from "./_engine.ts";
+import { bootId, isLive, readProcess } from "../../lib/process/proc_table.ts";
+import { type Engine, engineMessage } from "./engine.ts";
 
 /** Label names on every container the agent starts. */
 export const LABELS = {

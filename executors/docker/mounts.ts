@@ -15,11 +15,11 @@
  */
 
 import { basename, join } from "node:path";
-import type { AgentConfig } from "../config/config_schema.ts";
-import type { BindMount } from "../../executors/_docker_spec.ts";
-import { CONTAINER_PATHS, type RunFiles } from "./container_files.ts";
-import type { ContainerSelf } from "./self_command_container.ts";
-import { exists } from "../fs_exists.ts";
+import type { AgentConfig } from "../../lib/config/config_schema.ts";
+import type { BindMount } from "./spec.ts";
+import { CONTAINER_PATHS, type RunFiles } from "./files.ts";
+import type { ContainerSelf } from "./self_command.ts";
+import { exists } from "../../lib/fs_exists.ts";
 
 /** `<node path>:<pod path>` of the host-mount variables, or null. */
 export interface HostMountTranslation {

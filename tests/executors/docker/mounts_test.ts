@@ -1,9 +1,9 @@
 /** Host folders of a task container: caches, SSH access, and the k8s host-mount translation (§8.9, §8.10). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadConfig } from "../../lib/config/load.ts";
-import { hostMountTranslation, stageSelf, taskMounts, translatePath } from "../../lib/job/container_mounts.ts";
-import type { RunFiles } from "../../lib/job/container_files.ts";
+import { loadConfig } from "../../../lib/config/load.ts";
+import { hostMountTranslation, stageSelf, taskMounts, translatePath } from "../../../executors/docker/mounts.ts";
+import type { RunFiles } from "../../../executors/docker/files.ts";
 
 function runFiles(dir: string): RunFiles {
   return {

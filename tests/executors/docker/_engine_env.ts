@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Engine, engineMessage, openEngine } from "../../executors/_engine.ts";
+import { type Engine, engineMessage, openEngine } from "../../../executors/docker/engine.ts";
 
 /** The local test base image (debootstrap bookworm + python3, venv, pip, git). */
 export const TEST_IMAGE = Deno.env.get("CLEARML_AGENT_TEST_IMAGE") ?? "clearml-agent-test/bookworm-python:1";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config/load.ts";
-import { tokenize } from "../../executors/_docker_args.ts";
-import { isLoopbackUrl, loopbackServers, withLoopbackNetwork } from "../../lib/job/container_network.ts";
+import { loadConfig } from "../../../lib/config/load.ts";
+import { tokenize } from "../../../executors/docker/args.ts";
+import { isLoopbackUrl, loopbackServers, withLoopbackNetwork } from "../../../executors/docker/network.ts";
 
 function config(env: Record<string, string>) {
   const home = Deno.makeTempDirSync();

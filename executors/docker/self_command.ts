@@ -10,10 +10,10 @@
  * @module
  */
 
-import { sourceLauncher } from "./self_command.ts";
+import { sourceLauncher } from "../../lib/process/self_command.ts";
 import { join } from "node:path";
-import { isCompiled, sourceRoot } from "./self_command.ts";
-import { exists } from "../fs_exists.ts";
+import { isCompiled, sourceRoot } from "../../lib/process/self_command.ts";
+import { exists } from "../../lib/fs_exists.ts";
 
 /** Where the agent is mounted in a container. */
 export const MOUNT_ROOT = "/opt/clearml/mnt";

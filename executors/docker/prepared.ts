@@ -17,8 +17,8 @@
  * @module
  */
 
-import { ContainerRun } from "./docker.ts";
-import { type Engine, engineMessage, engineStatus, type ImageInspect, type ImageSummary } from "./_engine.ts";
+import { ContainerRun } from "./executor.ts";
+import { type Engine, engineMessage, engineStatus, type ImageInspect, type ImageSummary } from "./engine.ts";
 
 /** The repository of prepared images. */
 export const PREPARED_REPO = "clearml-agent-prepared";

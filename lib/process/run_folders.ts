@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { pidAlive } from "../process/proc_table.ts";
+import { pidAlive } from "./proc_table.ts";
 
 const OWNED = /\.p(\d+)\.[^.]+$/;
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type ArgItem, canonicalFlag, type ContainerArgs, DockerArgsError } from "./_docker_args.ts";
+import { type ArgItem, canonicalFlag, type ContainerArgs, DockerArgsError } from "./args.ts";
 
 /** How task arguments are screened and merged. */
 export interface ArgRules {

@@ -1,7 +1,7 @@
 /** Image and argument choice per task (agent-reference §8.1), and container names. */
 import assert from "node:assert/strict";
-import { chooseContainer, taskContainer } from "../../lib/job/container_select.ts";
-import { containerName } from "../../lib/job/_container_parts.ts";
+import { chooseContainer, taskContainer } from "../../../executors/docker/image_select.ts";
+import { containerName } from "../../../executors/docker/container_parts.ts";
 
 const AGENT = { cliArgs: [], defaultImage: "default/img:1", defaultArgs: "--ipc=host --shm-size 1g", force: false };
 

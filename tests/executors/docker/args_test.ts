@@ -7,7 +7,7 @@ import {
   parseDockerArgs,
   parseSize,
   tokenize,
-} from "../../executors/_docker_args.ts";
+} from "../../../executors/docker/args.ts";
 
 const GIB = 1024 ** 3;
 
