@@ -3,8 +3,8 @@
  * - no source file over 500 lines (`lib/`, `executors/`, `main.ts`);
  * - `Deno.exit` only in `main.ts`;
  * - a `_name.ts` file is private to its folder: only files in the same folder import it;
- * - dependencies point one way: cli → worker → job → executors → process, with `api`, `config`, `logs`, `stats`,
- *   `gpus` as leaves, `lib/secrets` below all of them, and the embedded server (`lib/server`) independent of the agent.
+ * - dependencies point one way: cli → worker → setup (the task child) → job (the daemon side) → executors →
+ *   process, with `api`, `config`, `logs`, `stats`, `gpus` as leaves, `lib/secrets` below all of them, and the embedded server (`lib/server`) independent of the agent.
  *
  * Prints one line per violation and exits 1 if there is any.
  *
@@ -31,7 +31,8 @@ const FORBIDDEN: Record<string, string[]> = {
   "lib/gpus": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/process": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api"],
   "executors": ["lib/cli", "lib/worker", "lib/job", "lib/server"],
-  "lib/job": ["lib/cli", "lib/worker", "lib/server"],
+  "lib/job": ["lib/cli", "lib/worker", "lib/server", "lib/setup"],
+  "lib/setup": ["lib/cli", "lib/worker", "lib/server", "lib/k8s"],
   "lib/worker": ["lib/cli", "lib/server"],
   "lib/k8s": ["lib/cli", "lib/server"],
   "lib/server": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/api", "lib/process"],

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { logicalLines, normalizedSet, normalizeLine, parseRequirements } from "../../lib/job/requirements.ts";
+import {
+  logicalLines,
+  normalizedSet,
+  normalizeLine,
+  parseRequirements,
+} from "../../../lib/setup/python/requirements.ts";
 
 Deno.test("logicalLines() joins continuations and drops comments but keeps #egg", () => {
   assert.deepEqual(logicalLines("# c\nnumpy==1.0 # pin\nfoo \\\n >=2\ngit+https://h/r.git#egg=r\n"), [

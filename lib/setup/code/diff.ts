@@ -7,7 +7,7 @@
  */
 
 import type { GitContext } from "./_git.ts";
-import { SetupError } from "../../executors/executor.ts";
+import { SetupError } from "../../../executors/executor.ts";
 
 /** True when the diff's headers carry no `a/` `b/` prefixes. */
 export function isNoPrefixDiff(diff: string): boolean {

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { registerSecret } from "../secrets/redact.ts";
+import { registerSecret } from "../../secrets/redact.ts";
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;

@@ -11,9 +11,9 @@
 
 import { createHash } from "node:crypto";
 import { join, relative, resolve } from "node:path";
-import { type Executor, type OutputSink, SetupError } from "../../executors/executor.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
-import { shlexSplit } from "../config/shlex.ts";
+import { type Executor, type OutputSink, SetupError } from "../../../executors/executor.ts";
+import type { AgentConfig } from "../../config/config_schema.ts";
+import { shlexSplit } from "../../config/shlex.ts";
 import {
   collectOutput,
   installFailureCause,

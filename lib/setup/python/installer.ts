@@ -9,7 +9,7 @@
  */
 
 import { delimiter, join } from "node:path";
-import { type Executor, type OutputSink, SetupError } from "../../executors/executor.ts";
+import { type Executor, type OutputSink, SetupError } from "../../../executors/executor.ts";
 
 /** Options of an install. */
 export interface InstallOptions {

@@ -14,17 +14,17 @@ import * as tasks from "../api/tasks.ts";
 import type { Task } from "../api/types.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { type Executor, SetupError } from "../../executors/executor.ts";
-import { setupCode } from "./code_setup.ts";
+import { setupCode } from "./code/code_setup.ts";
 import { PhaseTimer } from "./phases.ts";
-import { type ImageMode, setupPythonEnv } from "./python_env.ts";
+import { type ImageMode, setupPythonEnv } from "./python/python_env.ts";
 import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
-import { splitTaskConfig } from "./task_secrets.ts";
+import { splitTaskConfig } from "../job/task_secrets.ts";
 import { makeRunFolder, sweepDeadRuns } from "../process/run_folders.ts";
 import type { ConfigTree } from "../config/merge.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";
-import type { TaskLog } from "./task_log.ts";
-import { finalStatusOf, type RunEnd, sendFinalStatus } from "./final_status.ts";
+import type { TaskLog } from "../job/task_log.ts";
+import { finalStatusOf, type RunEnd, sendFinalStatus } from "../job/final_status.ts";
 import { signalNumber } from "../process/exit_status.ts";
 
 /** Options of `executeTask`. */

@@ -7,7 +7,7 @@ import {
   pipRequirementsText,
   requestedPythonVersion,
   wantsArgsOnCommandLine,
-} from "../../lib/job/task_info.ts";
+} from "../../lib/setup/task_info.ts";
 
 Deno.test("requestedPythonVersion() reads the version from script.binary", () => {
   const cases: [string, string | undefined][] = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { buildRunCommand, scriptDir } from "../../lib/job/run_command.ts";
-import { parseExecutionInfo } from "../../lib/job/task_info.ts";
+import { buildRunCommand, scriptDir } from "../../lib/setup/run_command.ts";
+import { parseExecutionInfo } from "../../lib/setup/task_info.ts";
 import { SetupError } from "../../executors/executor.ts";
 
 function info(script: Record<string, unknown>) {

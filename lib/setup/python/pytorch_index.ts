@@ -13,8 +13,8 @@
  * @module
  */
 
-import { SetupError } from "../../executors/executor.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
+import { SetupError } from "../../../executors/executor.ts";
+import type { AgentConfig } from "../../config/config_schema.ts";
 import { requirementName } from "./install_plan.ts";
 import { directWheelLine, type FetchText } from "./pytorch_direct.ts";
 import type { RequirementSet } from "./requirements.ts";

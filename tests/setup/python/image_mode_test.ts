@@ -1,10 +1,10 @@
 /** Image mode (no venv, no installs) and the configuration secrets that are not secrets. */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config/load.ts";
-import { registerConfigSecrets } from "../../lib/config/secrets.ts";
-import { clearSecrets, redact } from "../../lib/secrets/redact.ts";
-import { imageModeOf } from "../../lib/job/python_env.ts";
-import { taskEnvironment } from "../../lib/job/task_env.ts";
+import { loadConfig } from "../../../lib/config/load.ts";
+import { registerConfigSecrets } from "../../../lib/config/secrets.ts";
+import { clearSecrets, redact } from "../../../lib/secrets/redact.ts";
+import { imageModeOf } from "../../../lib/setup/python/python_env.ts";
+import { taskEnvironment } from "../../../lib/setup/task_env.ts";
 
 Deno.test("imageModeOf() turns on for package_manager.type none, the reference's skip variables and standalone mode", () => {
   const config = (extra: Record<string, string> = {}) =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { rewritePaths, VenvCache, venvCacheKey } from "../../lib/job/venv_cache.ts";
+import { rewritePaths, VenvCache, venvCacheKey } from "../../../lib/setup/python/venv_cache.ts";
 
 function fakeVenv(dir: string, self: string): void {
   Deno.mkdirSync(join(dir, "bin"), { recursive: true });

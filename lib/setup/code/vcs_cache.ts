@@ -9,8 +9,8 @@
 import { join } from "node:path";
 import { git, type GitContext, gitOk } from "./_git.ts";
 import { repoCacheName } from "./git_url.ts";
-import { SetupError } from "../../executors/executor.ts";
-import { exists } from "../fs_exists.ts";
+import { SetupError } from "../../../executors/executor.ts";
+import { exists } from "../../fs_exists.ts";
 
 /** What revision a task wants. */
 export interface Revision {

@@ -7,9 +7,9 @@
  */
 
 import { join } from "node:path";
-import { type Executor, SetupError } from "../../executors/executor.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
-import { shlexSplit } from "../config/shlex.ts";
+import { type Executor, SetupError } from "../../../executors/executor.ts";
+import type { AgentConfig } from "../../config/config_schema.ts";
+import { shlexSplit } from "../../config/shlex.ts";
 import { findPython, type PythonInfo } from "./python.ts";
 import { type Installer, resolveInstaller, type ResolveInstallerOptions } from "./installer.ts";
 import { installRequirementSet, requirementName } from "./install_plan.ts";
@@ -22,12 +22,12 @@ import {
 } from "./lock_project.ts";
 import { resolveTorchIndex, TORCH_PACKAGES } from "./pytorch_index.ts";
 import { normalizedSet, parseRequirements, repoRequirementsFiles, type RequirementSet } from "./requirements.ts";
-import { pipRequirementsText, requestedPythonVersion } from "./task_info.ts";
-import type { ExecutionInfo } from "./task_info.ts";
+import { pipRequirementsText, requestedPythonVersion } from "../task_info.ts";
+import type { ExecutionInfo } from "../task_info.ts";
 import { VenvCache, venvCacheKey } from "./venv_cache.ts";
-import type { PhaseTimer } from "./phases.ts";
-import type { CodeResult } from "./code_setup.ts";
-import type { OutputSink } from "../../executors/executor.ts";
+import type { PhaseTimer } from "../phases.ts";
+import type { CodeResult } from "../code/code_setup.ts";
+import type { OutputSink } from "../../../executors/executor.ts";
 
 /** The environment the task runs in. */
 export interface PythonEnv {

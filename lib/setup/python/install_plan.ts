@@ -9,8 +9,8 @@
  */
 
 import { join } from "node:path";
-import { type OutputSink, SetupError } from "../../executors/executor.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
+import { type OutputSink, SetupError } from "../../../executors/executor.ts";
+import type { AgentConfig } from "../../config/config_schema.ts";
 import type { Installer } from "./installer.ts";
 import { type RequirementSet, requirementsFileText } from "./requirements.ts";
 

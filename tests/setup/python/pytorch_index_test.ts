@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config/load.ts";
-import type { AgentConfig } from "../../lib/config/config_schema.ts";
-import { directWheelLine } from "../../lib/job/pytorch_direct.ts";
-import { resolveTorchIndex, torchIndexCandidates } from "../../lib/job/pytorch_index.ts";
+import { loadConfig } from "../../../lib/config/load.ts";
+import type { AgentConfig } from "../../../lib/config/config_schema.ts";
+import { directWheelLine } from "../../../lib/setup/python/pytorch_direct.ts";
+import { resolveTorchIndex, torchIndexCandidates } from "../../../lib/setup/python/pytorch_index.ts";
 
 function config(pm: Record<string, unknown> = {}, agent: Record<string, unknown> = {}): AgentConfig {
   const typed = loadConfig({ env: {}, home: "/nonexistent", hostname: "h" }).typed;

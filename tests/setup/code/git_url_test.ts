@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { credentialsFor, repoCacheName, rewriteRepoUrl, stripCredentials, urlHost } from "../../lib/job/git_url.ts";
+import {
+  credentialsFor,
+  repoCacheName,
+  rewriteRepoUrl,
+  stripCredentials,
+  urlHost,
+} from "../../../lib/setup/code/git_url.ts";
 
 Deno.test("rewriteRepoUrl() translates ssh to https when credentials exist and forces ssh when asked", () => {
   const creds = { user: "u", pass: "p" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config/load.ts";
-import type { AgentConfig } from "../../lib/config/config_schema.ts";
-import { planInstall, requirementName } from "../../lib/job/install_plan.ts";
+import { loadConfig } from "../../../lib/config/load.ts";
+import type { AgentConfig } from "../../../lib/config/config_schema.ts";
+import { planInstall, requirementName } from "../../../lib/setup/python/install_plan.ts";
 
 function config(pm: Record<string, unknown>): AgentConfig {
   const typed = loadConfig({ env: {}, home: "/nonexistent", hostname: "h" }).typed;

@@ -8,7 +8,7 @@
  */
 
 import { delimiter, join } from "node:path";
-import { type Executor, SetupError } from "../../executors/executor.ts";
+import { type Executor, SetupError } from "../../../executors/executor.ts";
 
 /** A usable interpreter. */
 export interface PythonInfo {

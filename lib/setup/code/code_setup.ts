@@ -6,16 +6,16 @@
  */
 
 import { basename, join } from "node:path";
-import { type Executor, SetupError } from "../../executors/executor.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
+import { type Executor, SetupError } from "../../../executors/executor.ts";
+import type { AgentConfig } from "../../config/config_schema.ts";
 import { checkoutRepository } from "./checkout.ts";
 import { applyDiff } from "./diff.ts";
 import { GitAuth, gitBaseEnv } from "./git_auth.ts";
 import { credentialsFor, type GitSettings, repoFolderName, rewriteRepoUrl, stripCredentials } from "./git_url.ts";
-import type { ExecutionInfo } from "./task_info.ts";
-import { isGitDiff } from "./task_info.ts";
+import type { ExecutionInfo } from "../task_info.ts";
+import { isGitDiff } from "../task_info.ts";
 import { ensureMirror } from "./vcs_cache.ts";
-import type { PhaseTimer } from "./phases.ts";
+import type { PhaseTimer } from "../phases.ts";
 
 /** Where the code ended up. */
 export interface CodeResult {

@@ -16,17 +16,17 @@ import type { ApiClient } from "../api/client.ts";
 import { getTask } from "../api/tasks.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { type Executor, type OutputSink, SetupError } from "../../executors/executor.ts";
-import { setupCode } from "./code_setup.ts";
-import { resolveInstaller } from "./installer.ts";
+import { setupCode } from "./code/code_setup.ts";
+import { resolveInstaller } from "./python/installer.ts";
 import { PhaseTimer } from "./phases.ts";
-import { findPython } from "./python.ts";
-import { installRequirementSet } from "./install_plan.ts";
-import { extraIndexUrls, setupPythonEnv } from "./python_env.ts";
-import { resolveTorchIndex } from "./pytorch_index.ts";
-import { parseRequirements, repoRequirementsFiles } from "./requirements.ts";
+import { findPython } from "./python/python.ts";
+import { installRequirementSet } from "./python/install_plan.ts";
+import { extraIndexUrls, setupPythonEnv } from "./python/python_env.ts";
+import { resolveTorchIndex } from "./python/pytorch_index.ts";
+import { parseRequirements, repoRequirementsFiles } from "./python/requirements.ts";
 import { scriptDir } from "./run_command.ts";
 import { parseExecutionInfo, pipRequirementsText, requestedPythonVersion } from "./task_info.ts";
-import { rewritePaths } from "./venv_cache.ts";
+import { rewritePaths } from "./python/venv_cache.ts";
 
 /** Options of `buildTaskEnv`. */
 export interface BuildEnvOptions {

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { serveFolder, startExecuteEnv } from "../helpers/execute_env.ts";
-import { addWheels, pyproject, runTool, toolCommand } from "../helpers/wheel_index.ts";
-import { fakeNvidiaSmi } from "../stats/_fake_nvidia_smi.ts";
+import { serveFolder, startExecuteEnv } from "../../helpers/execute_env.ts";
+import { addWheels, pyproject, runTool, toolCommand } from "../../helpers/wheel_index.ts";
+import { fakeNvidiaSmi } from "../../stats/_fake_nvidia_smi.ts";
 
 const PRINT = (mod: string) => `-c "import ${mod}; print('${mod}', ${mod}.VERSION)"`;
 

@@ -8,7 +8,7 @@
 
 import { git, type GitContext } from "./_git.ts";
 import type { Revision } from "./vcs_cache.ts";
-import { SetupError } from "../../executors/executor.ts";
+import { SetupError } from "../../../executors/executor.ts";
 
 /** Options of `checkoutRepository`. */
 export interface CheckoutOptions {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { type Executor, SetupError } from "../../executors/executor.ts";
-import { redact } from "../secrets/redact.ts";
+import { type Executor, SetupError } from "../../../executors/executor.ts";
+import { redact } from "../../secrets/redact.ts";
 
 /** Context of git commands. */
 export interface GitContext {

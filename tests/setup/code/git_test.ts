@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { VenvExecutor } from "../../executors/venv.ts";
-import type { CapturedResult, ExecCommand, ExitStatus, OutputSink } from "../../executors/executor.ts";
-import { SetupError } from "../../executors/executor.ts";
-import { checkoutRepository } from "../../lib/job/checkout.ts";
-import { applyDiff, conflictingFiles, isNoPrefixDiff } from "../../lib/job/diff.ts";
-import { GitAuth, gitBaseEnv } from "../../lib/job/git_auth.ts";
-import { ensureMirror } from "../../lib/job/vcs_cache.ts";
-import { createGitFixture, type GitFixture, makeDiff } from "../helpers/git_repo.ts";
-import { serveGitHttp } from "../helpers/git_http_server.ts";
+import { VenvExecutor } from "../../../executors/venv.ts";
+import type { CapturedResult, ExecCommand, ExitStatus, OutputSink } from "../../../executors/executor.ts";
+import { SetupError } from "../../../executors/executor.ts";
+import { checkoutRepository } from "../../../lib/setup/code/checkout.ts";
+import { applyDiff, conflictingFiles, isNoPrefixDiff } from "../../../lib/setup/code/diff.ts";
+import { GitAuth, gitBaseEnv } from "../../../lib/setup/code/git_auth.ts";
+import { ensureMirror } from "../../../lib/setup/code/vcs_cache.ts";
+import { createGitFixture, type GitFixture, makeDiff } from "../../helpers/git_repo.ts";
+import { serveGitHttp } from "../../helpers/git_http_server.ts";
 
 /** An executor that records every argv it runs. */
 class RecordingExecutor extends VenvExecutor {
