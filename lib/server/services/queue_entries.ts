@@ -8,7 +8,7 @@
 import { shaped } from "../default_shape.ts";
 import { errors } from "../errors.ts";
 import type { Doc } from "../json.ts";
-import type { Db, QueueDoc } from "../model.ts";
+import type { Db, QueueDoc } from "../storage/model.ts";
 import type { CallContext } from "../registry.ts";
 import { isoDate } from "../time.ts";
 

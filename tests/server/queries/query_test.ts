@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { compileFilter, listPredicate, patternPredicate } from "../../lib/server/query_filter.ts";
-import { project, sortDocs } from "../../lib/server/query.ts";
-import { compilePattern, translatePythonRegex } from "../../lib/server/query_regex.ts";
-import { ServerError } from "../../lib/server/errors.ts";
+import { compileFilter, listPredicate, patternPredicate } from "../../../lib/server/queries/query_filter.ts";
+import { project, sortDocs } from "../../../lib/server/queries/query.ts";
+import { compilePattern, translatePythonRegex } from "../../../lib/server/queries/query_regex.ts";
+import { ServerError } from "../../../lib/server/errors.ts";
 
 const DOCS = [
   { id: "a", name: "train model", tags: ["x", "y"], status: "created", n: 3 },

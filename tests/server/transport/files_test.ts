@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { safeSegments } from "../../lib/server/files.ts";
-import { multipartBoundary, readMultipart } from "../../lib/server/multipart.ts";
-import { rawHttp, withServer } from "../helpers/server.ts";
+import { safeSegments } from "../../../lib/server/transport/files.ts";
+import { multipartBoundary, readMultipart } from "../../../lib/server/transport/multipart.ts";
+import { rawHttp, withServer } from "../../helpers/server.ts";
 
 function form(parts: { name: string; data: string | Uint8Array<ArrayBuffer>; type?: string }[]): FormData {
   const fd = new FormData();

@@ -8,10 +8,10 @@
  * @module
  */
 
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../../logger.ts";
 import type { IncomingCall } from "./dispatch.ts";
 import type { Reply } from "./envelope.ts";
-import { ServerError } from "./errors.ts";
+import { ServerError } from "../errors.ts";
 
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Largest chunk of a chunked body (bytes). */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Store } from "../../lib/server/store.ts";
-import { MIGRATIONS } from "../../lib/server/migrations.ts";
-import { ServerError } from "../../lib/server/errors.ts";
+import { Store } from "../../../lib/server/storage/store.ts";
+import { MIGRATIONS } from "../../../lib/server/storage/migrations.ts";
+import { ServerError } from "../../../lib/server/errors.ts";
 
 Deno.test("Store.open() applies migrations once, records them and uses WAL", async () => {
   const dir = await Deno.makeTempDir({ prefix: "clearml-store-test-" });

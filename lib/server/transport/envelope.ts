@@ -6,7 +6,7 @@
  * @module
  */
 
-import { compareVersions, parseVersion } from "./registry.ts";
+import { compareVersions, parseVersion } from "../registry.ts";
 
 /** Everything that goes into `meta`. */
 export interface MetaInfo {

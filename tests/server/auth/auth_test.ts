@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { decodeJwt } from "../../lib/server/jwt.ts";
-import { ApiClient, TEST_ACCESS_KEY, TEST_SECRET_KEY, TestClock, withServer } from "../helpers/server.ts";
+import { decodeJwt } from "../../../lib/server/auth/jwt.ts";
+import { ApiClient, TEST_ACCESS_KEY, TEST_SECRET_KEY, TestClock, withServer } from "../../helpers/server.ts";
 
 Deno.test("auth.login returns a JWT with the version claims, identity and a 30-day expiry", async () => {
   const clock = new TestClock(Date.UTC(2025, 0, 1));

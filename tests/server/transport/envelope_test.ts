@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { convertQueryValue, mergeQuery, parsePath } from "../../lib/server/http.ts";
-import { envelopeJson } from "../../lib/server/envelope.ts";
-import { formatMessage } from "../../lib/server/errors.ts";
-import { TestClock, withServer } from "../helpers/server.ts";
+import { convertQueryValue, mergeQuery, parsePath } from "../../../lib/server/transport/request_body.ts";
+import { envelopeJson } from "../../../lib/server/transport/envelope.ts";
+import { formatMessage } from "../../../lib/server/errors.ts";
+import { TestClock, withServer } from "../../helpers/server.ts";
 
 const META = { id: "i", trx: "t", endpoint: "a.b", actualVersion: "1.0", code: 200, subcode: 0, msg: "OK" };
 

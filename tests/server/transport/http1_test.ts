@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Logger } from "../../lib/logger.ts";
-import { Http1Server } from "../../lib/server/http1.ts";
-import type { IncomingCall } from "../../lib/server/dispatch.ts";
+import { Logger } from "../../../lib/logger.ts";
+import { Http1Server } from "../../../lib/server/transport/http1.ts";
+import type { IncomingCall } from "../../../lib/server/transport/dispatch.ts";
 
 /** An echo server: answers `METHOD path body` for every request. */
 async function withEcho(fn: (port: number, calls: IncomingCall[]) => Promise<void>): Promise<void> {

@@ -13,12 +13,12 @@
  */
 
 import { dirname, join, sep } from "node:path";
-import type { Logger } from "../logger.ts";
-import type { Authenticator } from "./auth.ts";
+import type { Logger } from "../../logger.ts";
+import type { Authenticator } from "../auth/auth.ts";
 import type { IncomingCall } from "./dispatch.ts";
 import type { Reply } from "./envelope.ts";
-import { ServerError } from "./errors.ts";
-import { clip } from "../secrets/wire_mask.ts";
+import { ServerError } from "../errors.ts";
+import { clip } from "../../secrets/wire_mask.ts";
 import { multipartBoundary, type PartSink, readMultipart } from "./multipart.ts";
 
 /** The URL path prefix of the files server. */

@@ -7,7 +7,7 @@
  */
 
 import { DocTable } from "./doc_table.ts";
-import type { Doc } from "./json.ts";
+import type { Doc } from "../json.ts";
 import type { Store } from "./store.ts";
 
 /** The one company of this single-tenant server (upstream's default company id). */

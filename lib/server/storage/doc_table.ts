@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Doc } from "./json.ts";
+import type { Doc } from "../json.ts";
 import type { SqlValue, Store } from "./store.ts";
 
 /** Maps a document to its mirrored column values. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { hostName, normalizeOrigin, OriginPolicy } from "../../lib/server/origin_policy.ts";
-import { rawHttp, withServer } from "../helpers/server.ts";
+import { hostName, normalizeOrigin, OriginPolicy } from "../../../lib/server/transport/origin_policy.ts";
+import { rawHttp, withServer } from "../../helpers/server.ts";
 
 Deno.test("OriginPolicy answers to the server's own names and the listed origins only", () => {
   const p = new OriginPolicy({

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ServerError } from "./errors.ts";
+import { ServerError } from "../errors.ts";
 
 const CRLF = new Uint8Array([13, 10]);
 const CRLF2 = new Uint8Array([13, 10, 13, 10]);

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { errors } from "./errors.ts";
-import { type Doc, getPath, isEmptyValue, isObject } from "./json.ts";
+import { errors } from "../errors.ts";
+import { type Doc, getPath, isEmptyValue, isObject } from "../json.ts";
 import { compilePattern, escapeRegex } from "./query_regex.ts";
-import { parseDate } from "./time.ts";
+import { parseDate } from "../time.ts";
 
 /** Which request keys filter which way, for one entity type. */
 export interface FilterSpec {

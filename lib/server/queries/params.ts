@@ -6,8 +6,8 @@
  * @module
  */
 
-import { errors } from "./errors.ts";
-import { type Doc, isObject } from "./json.ts";
+import { errors } from "../errors.ts";
+import { type Doc, isObject } from "../json.ts";
 
 function typeName(value: unknown): string {
   if (Array.isArray(value)) return "list";

@@ -8,13 +8,13 @@
 
 import { type BootstrapResult, fingerprint, generateAccessKey, generateSecretKey, identityOf } from "./credentials.ts";
 import { insertCredential, verifySecret } from "./credentials.ts";
-import { errors } from "./errors.ts";
+import { errors } from "../errors.ts";
 import { importHs256Key, JwtError, signJwt, verifyJwt } from "./jwt.ts";
-import type { Identity } from "./model.ts";
-import type { Store } from "./store.ts";
-import { type Clock, isoDate } from "./time.ts";
-import { MAX_VERSION } from "./registry.ts";
-import type { Doc } from "./json.ts";
+import type { Identity } from "../storage/model.ts";
+import type { Store } from "../storage/store.ts";
+import { type Clock, isoDate } from "../time.ts";
+import { MAX_VERSION } from "../registry.ts";
+import type { Doc } from "../json.ts";
 
 /** The server version written into tokens (the upstream release whose API we follow). */
 export const SERVER_VERSION = "2.0.0";

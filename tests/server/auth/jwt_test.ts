@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeJwt, importHs256Key, JwtError, signJwt, verifyJwt } from "../../lib/server/jwt.ts";
+import { decodeJwt, importHs256Key, JwtError, signJwt, verifyJwt } from "../../../lib/server/auth/jwt.ts";
 
 const key = await importHs256Key(new TextEncoder().encode("0123456789abcdef0123456789abcdef"));
 const otherKey = await importHs256Key(new TextEncoder().encode("another-secret-another-secret-xx"));

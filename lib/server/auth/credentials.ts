@@ -6,10 +6,10 @@
  */
 
 import { createHash, scryptSync, timingSafeEqual } from "node:crypto";
-import { isoDate } from "./time.ts";
-import { COMPANY_ID, type Identity } from "./model.ts";
-import type { Store } from "./store.ts";
-import { newId } from "./json.ts";
+import { isoDate } from "../time.ts";
+import { COMPANY_ID, type Identity } from "../storage/model.ts";
+import type { Store } from "../storage/store.ts";
+import { newId } from "../json.ts";
 
 const KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SCRYPT = { N: 16384, r: 8, p: 1 };

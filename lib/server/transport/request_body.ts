@@ -5,8 +5,8 @@
  * @module
  */
 
-import { errors, ServerError } from "./errors.ts";
-import { type Doc, isObject } from "./json.ts";
+import { errors, ServerError } from "../errors.ts";
+import { type Doc, isObject } from "../json.ts";
 
 /** Largest request body accepted (bytes). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;

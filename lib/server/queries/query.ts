@@ -6,8 +6,8 @@
  * @module
  */
 
-import { errors } from "./errors.ts";
-import { clone, type Doc, getPath, isEmptyValue, isObject } from "./json.ts";
+import { errors } from "../errors.ts";
+import { clone, type Doc, getPath, isEmptyValue, isObject } from "../json.ts";
 import { compileFilter, type FilterSpec } from "./query_filter.ts";
 import type { Params } from "./params.ts";
 

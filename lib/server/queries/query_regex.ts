@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errors } from "./errors.ts";
+import { errors } from "../errors.ts";
 
 const cache = new Map<string, RegExp>();
 

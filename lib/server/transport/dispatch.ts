@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { Logger } from "../logger.ts";
-import { clip, maskAuthorization, maskWire } from "../secrets/wire_mask.ts";
-import type { Authenticator, AuthResult } from "./auth.ts";
+import type { Logger } from "../../logger.ts";
+import { clip, maskAuthorization, maskWire } from "../../secrets/wire_mask.ts";
+import type { Authenticator, AuthResult } from "../auth/auth.ts";
 import { envelopeReply, type MetaInfo, type Reply } from "./envelope.ts";
-import { errors, ServerError } from "./errors.ts";
+import { errors, ServerError } from "../errors.ts";
 import {
   BodyTooLargeError,
   clearmlHeader,
@@ -19,13 +19,13 @@ import {
   parseBody,
   parsePath,
   readBody,
-} from "./http.ts";
-import { isObject, newId } from "./json.ts";
-import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "./model.ts";
-import { Params } from "./params.ts";
-import { type AppServices, type CallContext, type Endpoint, MAX_VERSION, parseVersion } from "./registry.ts";
-import type { Registry } from "./registry.ts";
-import type { Clock } from "./time.ts";
+} from "./request_body.ts";
+import { isObject, newId } from "../json.ts";
+import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "../storage/model.ts";
+import { Params } from "../queries/params.ts";
+import { type AppServices, type CallContext, type Endpoint, MAX_VERSION, parseVersion } from "../registry.ts";
+import type { Registry } from "../registry.ts";
+import type { Clock } from "../time.ts";
 
 /** Options for `Dispatcher`. */
 export interface DispatcherOptions {

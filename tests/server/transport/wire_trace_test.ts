@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Logger } from "../../lib/logger.ts";
-import { rawHttp, TEST_SECRET_KEY, withServer } from "../helpers/server.ts";
+import { Logger } from "../../../lib/logger.ts";
+import { rawHttp, TEST_SECRET_KEY, withServer } from "../../helpers/server.ts";
 
 Deno.test("server wire trace logs each request and answer with credentials and tokens masked", async () => {
   const lines: string[] = [];
