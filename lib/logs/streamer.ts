@@ -24,17 +24,10 @@
 import { redact } from "../secrets/redact.ts";
 import { buildLogEvents, type LogEvent } from "./log_events.ts";
 import type { LogQueue } from "./log_queue.ts";
-import { sleep } from "../sleep.ts";
+import { type Clock, systemClock } from "../clock.ts";
 
 /** Sends one batch; throwing (or rejecting) means "not delivered, try again later". */
 export type UploadFn = (events: LogEvent[], signal: AbortSignal) => Promise<void>;
-
-/** Time source and sleeping, injectable so tests need not wait. */
-export interface StreamerClock {
-  now(): number;
-  /** Resolve after `ms`, or as soon as `signal` aborts (never reject). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
 
 /** Retry policy for failed uploads: delay = min(maxMs, initialMs × multiplier^(n-1)) × (1 − jitter × random). */
 export interface RetryPolicy {
@@ -66,7 +59,7 @@ export interface LogStreamerOptions {
   /** Text put before every event's msg (multi-node `RANK n:` prefix). */
   prefix?: string;
   retry?: Partial<RetryPolicy>;
-  clock?: StreamerClock;
+  clock?: Clock;
   /** @default Math.random */
   random?: () => number;
   /** Mask registered secrets before a line reaches the queue. @default true */
@@ -74,12 +67,6 @@ export interface LogStreamerOptions {
   /** Called for every failed attempt (upload or queue error), with the attempt number and the delay chosen. */
   onError?: (error: unknown, info: { attempt: number; delayMs: number }) => void;
 }
-
-/** The real clock. */
-export const systemClock: StreamerClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, signal),
-};
 
 interface Batch {
   events: LogEvent[];

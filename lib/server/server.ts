@@ -22,7 +22,7 @@ import { OriginPolicy } from "./transport/origin_policy.ts";
 import type { AppServices } from "./registry.ts";
 import { createRegistry } from "./services/mod.ts";
 import { Store } from "./storage/store.ts";
-import { type Clock, isoDate, systemClock } from "./time.ts";
+import { isoDate, type NowFn, systemNow } from "./time.ts";
 import { runWatchdog, type WatchdogReport } from "./watchdog.ts";
 import { isWebPath, WebPage } from "./web/page_server.ts";
 
@@ -47,7 +47,7 @@ export interface StartServerOptions {
   /** Where request logs (debug) and errors go. @default the process logger */
   log?: Logger;
   /** Time source (tests inject one). @default Date.now */
-  clock?: Clock;
+  clock?: NowFn;
   /** Watchdog period in ms; 0 disables the timer (tests call `runWatchdog`). @default 30000 */
   watchdogIntervalMs?: number;
   /** In-progress tasks silent this long are force-stopped. @default 7200 */
@@ -141,7 +141,7 @@ function ensureDefaults(db: Db, now: number): string {
 /** Start a server; resolves once it listens. */
 export async function startServer(options: StartServerOptions): Promise<ServerHandle> {
   const log = options.log ?? defaultLog;
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? systemNow;
   const host = options.host ?? "127.0.0.1";
   const policy = new OriginPolicy({
     listenHost: host,

@@ -12,7 +12,7 @@ import { errors } from "../errors.ts";
 import { importHs256Key, JwtError, signJwt, verifyJwt } from "./jwt.ts";
 import type { Identity } from "../storage/model.ts";
 import type { Store } from "../storage/store.ts";
-import { type Clock, isoDate } from "../time.ts";
+import { isoDate, type NowFn } from "../time.ts";
 import { MAX_VERSION } from "../registry.ts";
 import type { Doc } from "../json.ts";
 
@@ -39,7 +39,7 @@ export interface AuthResult {
 /** Options for `Authenticator.create`. */
 export interface AuthenticatorOptions {
   store: Store;
-  clock: Clock;
+  clock: NowFn;
   /** The admin of the bootstrap: the identity of `--insecure-open` calls. */
   admin: BootstrapResult;
   /** Accept calls without (valid) credentials as the admin. */
@@ -51,7 +51,7 @@ export interface AuthenticatorOptions {
 /** Verifies credentials and issues tokens for one server. */
 export class Authenticator {
   #store: Store;
-  #clock: Clock;
+  #clock: NowFn;
   #extensions: string[];
   #key: CryptoKey;
   #admin: Identity;

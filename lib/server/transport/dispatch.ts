@@ -25,7 +25,7 @@ import { COMPANY_ID, COMPANY_NAME, type Db, type Identity } from "../storage/mod
 import { Params } from "../queries/params.ts";
 import { type AppServices, type CallContext, type Endpoint, MAX_VERSION, parseVersion } from "../registry.ts";
 import type { Registry } from "../registry.ts";
-import type { Clock } from "../time.ts";
+import type { NowFn } from "../time.ts";
 
 /** Options for `Dispatcher`. */
 export interface DispatcherOptions {
@@ -33,7 +33,7 @@ export interface DispatcherOptions {
   db: Db;
   auth: Authenticator;
   app: AppServices;
-  clock: Clock;
+  clock: NowFn;
   log: Logger;
   /** Aborted when the server shuts down (releases long polls). */
   shutdown: AbortSignal;
