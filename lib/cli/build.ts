@@ -22,6 +22,7 @@ import { VenvExecutor } from "../../executors/venv.ts";
 import { buildTaskEnv, checkTarget } from "../setup/build_env.ts";
 import { buildTaskImage } from "../job/build_image.ts";
 import { resolveTaskId } from "../task/resolve.ts";
+import { envRaw, envText } from "../clearml_env.ts";
 
 function expander(home: string): (path: string) => string {
   return (path) => {
@@ -56,11 +57,11 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
       expand,
       say: note,
       output: (chunk) => void Deno.stderr.writeSync(chunk),
-      toolsDir: Deno.env.get("CLEARML_AGENT_TOOLS_DIR") || join(home, ".clearml", "tools"),
+      toolsDir: envText("CLEARML_AGENT_TOOLS_DIR") ?? join(home, ".clearml", "tools"),
       signal: controller.signal,
     });
     const entry = built.entryPoint.startsWith("-") ? built.entryPoint : join(built.cwd, built.entryPoint);
-    const infoFile = Deno.env.get("CLEARML_AGENT_BUILD_INFO");
+    const infoFile = envRaw("CLEARML_AGENT_BUILD_INFO");
     if (infoFile) {
       const { python, venvDir, codeRoot, cwd, entryPoint } = built;
       await Deno.writeTextFile(infoFile, JSON.stringify({ python, venvDir, codeRoot, cwd, entryPoint }) + "\n");

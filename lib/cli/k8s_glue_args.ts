@@ -7,6 +7,7 @@
 import { UsageError } from "./errors.ts";
 import { VERSION } from "../version.ts";
 import { addConfigFile, integer, type Subcommands } from "./args_shared.ts";
+import { envRaw } from "../clearml_env.ts";
 
 /** Declare `k8s-glue` on the program. */
 export function addK8sGlueCommand(s: Subcommands): void {
@@ -23,7 +24,7 @@ export function addK8sGlueCommand(s: Subcommands): void {
     .option(
       "--agent-image <image>",
       "image that carries the clearml-agent binary (copied into each pod by an init container)",
-      Deno.env.get("CLEARML_K8S_GLUE_AGENT_IMAGE") ?? `clearml-agent-deno:${VERSION}`,
+      envRaw("CLEARML_K8S_GLUE_AGENT_IMAGE") ?? `clearml-agent-deno:${VERSION}`,
     )
     .option(
       "--stuck-timeout <seconds>",

@@ -37,6 +37,7 @@ import type { WorkingHours } from "./schedule.ts";
 import { ServiceTasks } from "./services.ts";
 import { WorkerSchedule } from "./worker_schedule.ts";
 import { sleep } from "../sleep.ts";
+import { envText } from "../clearml_env.ts";
 
 /** Options of `runDaemon`. */
 export interface RunDaemonOptions {
@@ -211,7 +212,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       runFolders,
       graceMs: o.config.agent.abort_grace_s * 1000,
       pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
-      abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,
+      abortCallbackCmd: envText("CLEARML_AGENT_ABORT_CALLBACK_CMD"),
       abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
       stdout: o.write,
       say: o.say,
