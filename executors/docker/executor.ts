@@ -13,7 +13,7 @@
  */
 
 import type { ExitStatus as ProcessExit } from "../../lib/process/exit_status.ts";
-import type { CapturedResult, ExecCommand, Executor, ExitStatus, OutputSink } from "../executor.ts";
+import type { CapturedResult, CommandExit, ExecCommand, Executor, OutputSink } from "../executor.ts";
 import { SetupError } from "../executor.ts";
 import { type Engine, type EngineContainer, engineMessage, type NodeStream } from "./engine.ts";
 import { ensureImage, splitImageName } from "./image.ts";
@@ -231,7 +231,7 @@ export class DockerExecutor implements Executor {
     await ensureImage(this.#o.engine, this.#o.image, { forcePull: this.#o.forcePull, say: this.#o.say, signal });
   }
 
-  async run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<ExitStatus> {
+  async run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<CommandExit> {
     if (signal?.aborted) return { code: 130, signal: "SIGTERM" };
     if (command.stdin !== undefined) throw new SetupError("start", "The docker executor does not feed standard input");
     const env = { ...this.#o.env };

@@ -30,7 +30,7 @@ import { type Clock, systemClock } from "../clock.ts";
 export type UploadFn = (events: LogEvent[], signal: AbortSignal) => Promise<void>;
 
 /** Retry policy for failed uploads: delay = min(maxMs, initialMs × multiplier^(n-1)) × (1 − jitter × random). */
-export interface RetryPolicy {
+export interface UploadRetry {
   /** @default 250 */
   initialMs: number;
   /** @default 30000 */
@@ -58,7 +58,7 @@ export interface LogStreamerOptions {
   maxEventChars?: number;
   /** Text put before every event's msg (multi-node `RANK n:` prefix). */
   prefix?: string;
-  retry?: Partial<RetryPolicy>;
+  retry?: Partial<UploadRetry>;
   clock?: Clock;
   /** @default Math.random */
   random?: () => number;
@@ -77,7 +77,7 @@ interface Batch {
 /** Streams lines from a queue to the server; one per task. */
 export class LogStreamer {
   #o: Required<Omit<LogStreamerOptions, "retry" | "onError" | "prefix">> & Pick<LogStreamerOptions, "onError">;
-  #retry: RetryPolicy;
+  #retry: UploadRetry;
   #prefix: string;
   #stop = new AbortController();
   #loop: Promise<void>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VenvExecutor } from "../../../executors/venv.ts";
-import type { CapturedResult, ExecCommand, ExitStatus, OutputSink } from "../../../executors/executor.ts";
+import type { CapturedResult, CommandExit, ExecCommand, OutputSink } from "../../../executors/executor.ts";
 import { SetupError } from "../../../executors/executor.ts";
 import { checkoutRepository } from "../../../lib/setup/code/checkout.ts";
 import { applyDiff, conflictingFiles, isNoPrefixDiff } from "../../../lib/setup/code/diff.ts";
@@ -13,7 +13,7 @@ import { serveGitHttp } from "../../helpers/git_http_server.ts";
 /** An executor that records every argv it runs. */
 class RecordingExecutor extends VenvExecutor {
   argvs: string[][] = [];
-  override run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<ExitStatus> {
+  override run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<CommandExit> {
     this.argvs.push(command.argv);
     return super.run(command, output, signal);
   }
