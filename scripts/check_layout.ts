@@ -4,7 +4,7 @@
  * - `Deno.exit` only in `main.ts`;
  * - a `_name.ts` file is private to its folder: only files in the same folder import it;
  * - dependencies point one way: cli → worker → setup (the task child) → job (the daemon side) → executors →
- *   process, with `api`, `config`, `logs`, `stats`, `gpus` as leaves, `lib/secrets` below all of them, and the embedded server (`lib/server`) independent of the agent.
+ *   process, with `api`, `config`, `logs`, `stats`, `gpus` as leaves, `lib/secrets` and `lib/wire` (the task vocabulary) below all of them, and the embedded server (`lib/server`) independent of the agent.
  *
  * Prints one line per violation and exits 1 if there is any.
  *
@@ -19,6 +19,18 @@ const MAX_LINES = 500;
 
 /** For each area, the areas it must never import. */
 const FORBIDDEN: Record<string, string[]> = {
+  "lib/wire": [
+    "lib/cli",
+    "lib/worker",
+    "lib/job",
+    "lib/setup",
+    "executors",
+    "lib/server",
+    "lib/api",
+    "lib/config",
+    "lib/logs",
+    "lib/task",
+  ],
   "lib/secrets": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config", "lib/logs"],
   "lib/api": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/process"],
   "lib/config": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/process"],

@@ -9,6 +9,10 @@
 import { DocTable } from "./doc_table.ts";
 import type { Doc } from "../json.ts";
 import type { Store } from "./store.ts";
+import { STORED_TASK_TYPES as TASK_TYPES, TASK_STATUSES, type TaskStatus } from "../../wire/task_vocabulary.ts";
+
+export { TASK_STATUSES, TASK_TYPES };
+export type { TaskStatus };
 
 /** The one company of this single-tenant server (upstream's default company id). */
 export const COMPANY_ID = "d1bd92a3b039400cbafc60a7a5b1e52b";
@@ -23,37 +27,6 @@ export interface Identity {
   user_name: string;
   company_name: string;
 }
-
-/** Task statuses (§4.2.2). */
-export const TASK_STATUSES = [
-  "created",
-  "queued",
-  "in_progress",
-  "stopped",
-  "published",
-  "publishing",
-  "closed",
-  "failed",
-  "completed",
-  "unknown",
-] as const;
-export type TaskStatus = typeof TASK_STATUSES[number];
-
-/** Task types (§4.2.1), including the internal `report`. */
-export const TASK_TYPES = [
-  "training",
-  "testing",
-  "inference",
-  "data_processing",
-  "application",
-  "monitor",
-  "controller",
-  "optimizer",
-  "service",
-  "qc",
-  "custom",
-  "report",
-] as const;
 
 /** A hyperparameter item. */
 export interface ParamItem extends Doc {
