@@ -9,7 +9,7 @@ import { parseArgs } from "./lib/cli/args.ts";
 import { exitCodeFor, formatError } from "./lib/cli/errors.ts";
 import { versionLine } from "./lib/version.ts";
 import type { ParsedCommand } from "./lib/cli/args_types.ts";
-import { log } from "./lib/log.ts";
+import { log } from "./lib/logger.ts";
 import { dropPermissions } from "./lib/cli/permissions.ts";
 import { enterUserFolder } from "./lib/cli/user_folder.ts";
 

@@ -1,8 +1,9 @@
 /**
  * Where a task's commands run: the seam between `lib/job` (what runs: git, installers, the task) and the place
- * that runs it (the host for venv mode; a container for docker mode later). Types only.
+ * that runs it (the host for venv mode; a container for docker mode). Types only. Per command; the per-task
+ * seam (which starts a whole `execute` child) is `task_run.ts`.
  *
- * Implementers: `executors/venv.ts` (the host).
+ * Implementers: `executors/venv.ts` (the host), `executors/docker/executor.ts` (a fresh container per command).
  *
  * @module
  */
@@ -29,7 +30,7 @@ export interface ExecCommand {
 }
 
 /** How a command ended. */
-export interface ExitStatus {
+export interface CommandExit {
   /** Exit code; 128 + N when killed by signal N (as a shell reports it). */
   code: number;
   /** The signal that ended it, if any. */
@@ -37,7 +38,7 @@ export interface ExitStatus {
 }
 
 /** A command's result with its output collected. */
-export interface CapturedResult extends ExitStatus {
+export interface CapturedResult extends CommandExit {
   stdout: string;
   stderr: string;
 }
@@ -51,7 +52,7 @@ export interface Executor {
    * Run a command, streaming its output to `output`; resolves when it ends. Aborting `signal` interrupts it
    * (SIGTERM to its process group, then SIGKILL after a grace period).
    */
-  run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<ExitStatus>;
+  run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<CommandExit>;
   /** Run a short command and collect its output (git, installers' queries). */
   capture(command: ExecCommand, signal?: AbortSignal): Promise<CapturedResult>;
   /** Release everything `prepare` created. Idempotent; never throws. */

@@ -9,7 +9,7 @@
 import { spawnChild } from "../lib/process/child.ts";
 import { exitCodeOf } from "../lib/process/exit_status.ts";
 import { terminateGroup } from "../lib/process/group_kill.ts";
-import type { CapturedResult, ExecCommand, Executor, ExitStatus, OutputSink } from "./executor.ts";
+import type { CapturedResult, CommandExit, ExecCommand, Executor, OutputSink } from "./executor.ts";
 
 /** Options of `VenvExecutor`. */
 export interface VenvExecutorOptions {
@@ -43,7 +43,7 @@ export class VenvExecutor implements Executor {
     return env;
   }
 
-  async run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<ExitStatus> {
+  async run(command: ExecCommand, output: OutputSink, signal?: AbortSignal): Promise<CommandExit> {
     if (signal?.aborted) return { code: 130, signal: "SIGTERM" };
     const child = spawnChild({
       cmd: command.argv[0],

@@ -7,9 +7,6 @@
 /** The version of this clearml-agent implementation. */
 export const VERSION = "0.1.0";
 
-/** The clearml-agent release whose behaviour and wire protocol this version follows. */
-export const REFERENCE_AGENT_VERSION = "1.9.2";
-
 /** How the embedded server names its build in `server.info` (`init` recognises our server by it). */
 export const EMBEDDED_BUILD = "clearml-agent-deno";
 

@@ -14,7 +14,7 @@
 
 import { startDaemonEnv } from "../tests/helpers/daemon_env.ts";
 import { spawnServerProcess } from "../tests/helpers/server.ts";
-import { requireEngine, TEST_IMAGE, TEST_LABEL } from "../tests/executors/_engine_env.ts";
+import { requireEngine, TEST_IMAGE, TEST_LABEL } from "../tests/executors/docker/_engine_env.ts";
 
 const TASKS = Number(Deno.env.get("TASKS") ?? "10");
 

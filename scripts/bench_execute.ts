@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { agentCommand } from "../tests/helpers/cli.ts";
 import { startExecuteEnv } from "../tests/helpers/execute_env.ts";
 import { createGitFixture } from "../tests/helpers/git_repo.ts";
-import { findUv } from "../lib/job/installer.ts";
+import { findUv } from "../lib/setup/python/installer.ts";
 
 const PACKAGES = ["six==1.16.0", "idna==3.7", "attrs==23.2.0", "packaging==24.0", "tomli==2.0.1"];
 

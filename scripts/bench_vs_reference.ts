@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { spawnServerProcess } from "../tests/helpers/server.ts";
 import { makeTinyIndex, serveFolder } from "../tests/helpers/execute_env.ts";
 import { compatVenv } from "../tests/compat/_venv.ts";
-import { TEST_IMAGE } from "../tests/executors/_engine_env.ts";
+import { TEST_IMAGE } from "../tests/executors/docker/_engine_env.ts";
 import {
   benchClient,
   type BenchDaemon,

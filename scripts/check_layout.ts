@@ -2,8 +2,9 @@
  * Layout rules checked by `deno task ok`:
  * - no source file over 500 lines (`lib/`, `executors/`, `main.ts`);
  * - `Deno.exit` only in `main.ts`;
- * - dependencies point one way: cli → worker → job → executors → process, with `api`, `config`, `logs`, `stats`,
- *   `gpus` as leaves, and the embedded server (`lib/server`) independent of the agent.
+ * - a `_name.ts` file is private to its folder: only files in the same folder import it;
+ * - dependencies point one way: cli → worker → setup (the task child) → job (the daemon side) → executors →
+ *   process, with `api`, `config`, `logs`, `stats`, `gpus` as leaves, `lib/secrets` and `lib/wire` (the task vocabulary) below all of them, and the embedded server (`lib/server`) independent of the agent.
  *
  * Prints one line per violation and exits 1 if there is any.
  *
@@ -18,14 +19,32 @@ const MAX_LINES = 500;
 
 /** For each area, the areas it must never import. */
 const FORBIDDEN: Record<string, string[]> = {
+  "lib/wire": [
+    "lib/cli",
+    "lib/worker",
+    "lib/job",
+    "lib/setup",
+    "executors",
+    "lib/server",
+    "lib/api",
+    "lib/config",
+    "lib/logs",
+    "lib/task",
+  ],
+  "lib/secrets": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config", "lib/logs"],
   "lib/api": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/process"],
   "lib/config": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/process"],
   "lib/logs": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
+  "lib/task": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
+  "lib/doctor": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
+  "lib/init": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
+  "lib/service": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server"],
   "lib/stats": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/gpus": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/process": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api"],
   "executors": ["lib/cli", "lib/worker", "lib/job", "lib/server"],
-  "lib/job": ["lib/cli", "lib/worker", "lib/server"],
+  "lib/job": ["lib/cli", "lib/worker", "lib/server", "lib/setup"],
+  "lib/setup": ["lib/cli", "lib/worker", "lib/server", "lib/k8s"],
   "lib/worker": ["lib/cli", "lib/server"],
   "lib/k8s": ["lib/cli", "lib/server"],
   "lib/server": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/api", "lib/process"],
@@ -58,10 +77,12 @@ for (const file of files) {
   if (lines > MAX_LINES) problems.push(`${rel}: ${lines} lines (at most ${MAX_LINES}); split it by concern`);
   if (rel !== "main.ts" && /\bDeno\.exit\s*\(/.test(text)) problems.push(`${rel}: Deno.exit outside main.ts`);
   const area = areaOf(rel);
-  if (!area) continue;
   for (const match of text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) {
     const target = relative(ROOT, resolve(dirname(file), match[1]));
-    const bad = FORBIDDEN[area].find((f) => target === f || target.startsWith(f + "/"));
+    if (/(^|\/)_[^/]*$/.test(target) && dirname(target) !== dirname(rel)) {
+      problems.push(`${rel}: imports "${target}", private to ${dirname(target)}/`);
+    }
+    const bad = area && FORBIDDEN[area].find((f) => target === f || target.startsWith(f + "/"));
     if (bad) problems.push(`${rel}: imports "${target}" (${area} must not depend on ${bad})`);
   }
 }

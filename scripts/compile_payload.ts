@@ -141,7 +141,7 @@ export function payloadProblems(payload: Payload, expect: PayloadExpectations): 
   return problems;
 }
 
-/** The modules a source file imports with a literal relative `import("./...")`, relative to its folder. */
+/** The modules a source file imports with a literal relative `import("...")`, relative to its folder. */
 export function literalDynamicImports(source: string): string[] {
   return [...source.matchAll(/\bimport\(\s*["']\.\/([^"']+)["']\s*\)/g)].map((m) => m[1]);
 }

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { V8_FLAGS } from "../lib/job/self_command.ts";
+import { V8_FLAGS } from "../lib/process/self_command.ts";
 
 /** Release targets: our short name → Rust target triple that `deno compile --target` takes. */
 export const TARGETS = {

@@ -6,14 +6,15 @@
  * @module
  */
 
-import { log } from "../log.ts";
-import { redact, registerSecret } from "../logs/redact.ts";
-import { clip, maskWire } from "../logs/wire_mask.ts";
+import { log } from "../logger.ts";
+import { redact, registerSecret } from "../secrets/redact.ts";
+import { clip, maskWire } from "../secrets/wire_mask.ts";
 import { VERSION } from "../version.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpRequest, type HttpResponse, sendHttp } from "./_http.ts";
 import { RETRY, type RetryPolicy, withRetry } from "./retry_policy.ts";
 import type { Envelope, TokenClaims } from "./types.ts";
+import { envRaw } from "../clearml_env.ts";
 
 /** HTTP verbs the API accepts for calls. */
 export type ApiMethod = "GET" | "POST" | "PUT";
@@ -114,7 +115,7 @@ export class ApiClient {
     registerSecret(options.secretKey);
     this.#send = options.send ?? sendHttp;
     this.#nowSec = options.nowSec ?? (() => Date.now() / 1000);
-    this.#trace = options.wireTrace ?? Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1";
+    this.#trace = options.wireTrace ?? envRaw("CLEARML_AGENT_DEBUG_WIRE") === "1";
   }
 
   /** The current token (after a login). */

@@ -12,6 +12,7 @@ import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { registerConfigSecrets } from "../config/secrets.ts";
 import { gpuEnvironment, parseGpuSpec, visibleDevicesValue } from "../gpus/spec.ts";
 import type { WorkerOptions } from "./args_types.ts";
+import { envRaw } from "../clearml_env.ts";
 
 /** Load the configuration and register its secrets with the redactor. */
 export function loadAgentConfig(configFile: string | undefined): LoadedConfig {
@@ -36,7 +37,7 @@ export function apiClientFor(config: AgentConfig, workerId?: string): ApiClient 
     host,
     accessKey: config.api.credentials.access_key,
     secretKey: config.api.credentials.secret_key,
-    token: Deno.env.get("CLEARML_AUTH_TOKEN"),
+    token: envRaw("CLEARML_AUTH_TOKEN"),
     defaultMethod: config.api.http.default_method,
     worker: workerId,
     tokenThresholdSec: config.api.auth.token_expiration_threshold_sec,

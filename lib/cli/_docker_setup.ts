@@ -9,10 +9,11 @@
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DockerMode } from "../job/container_task.ts";
-import { containerSelf } from "../job/self_command_container.ts";
-import { engineAddress, engineMessage, openEngine } from "../../executors/_engine.ts";
-import { gpuAssignment } from "../../executors/_docker_spec.ts";
+import { containerSelf } from "../../executors/docker/self_command.ts";
+import { engineAddress, engineMessage, openEngine } from "../../executors/docker/engine.ts";
+import { gpuAssignment } from "../../executors/docker/spec.ts";
 import type { DockerOption } from "./args_types.ts";
+import { envText } from "../clearml_env.ts";
 
 /** True when this host has NVIDIA GPUs (the driver's control device, or `nvidia-smi` on PATH). */
 export function hostHasNvidiaGpus(env: Record<string, string | undefined> = Deno.env.toObject()): boolean {
@@ -71,7 +72,7 @@ export async function dockerMode(o: DockerModeSetup): Promise<DockerMode> {
     standalone: o.standalone,
     self: containerSelf(),
     runBase: join(o.expand(config.agent.state_dir), "containers"),
-    toolsDir: Deno.env.get("CLEARML_AGENT_TOOLS_DIR") || join(home, ".clearml", "tools"),
+    toolsDir: envText("CLEARML_AGENT_TOOLS_DIR") ?? join(home, ".clearml", "tools"),
     hostEnv: Deno.env.toObject(),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `clearml-agent build --id T [--target DIR]`: the task's environment (code and venv) built into a folder
- * without running the task (`lib/job/build_env.ts`); then the reference's summary: the frozen packages, the
+ * without running the task (`lib/setup/build_env.ts`); then the reference's summary: the frozen packages, the
  * venv, the code and the entry point. Without `--target` the folder is `<agent.venvs_dir>/task_<id>`. Under
  * `CLEARML_AGENT_BUILD_INFO` (set by `build --docker` for the build inside the container) the result is also
  * written to that file as JSON.
@@ -19,9 +19,10 @@ import { dockerMode } from "./_docker_setup.ts";
 import { note, printOut } from "./_print.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
-import { buildTaskEnv, checkTarget } from "../job/build_env.ts";
+import { buildTaskEnv, checkTarget } from "../setup/build_env.ts";
 import { buildTaskImage } from "../job/build_image.ts";
 import { resolveTaskId } from "../task/resolve.ts";
+import { envRaw, envText } from "../clearml_env.ts";
 
 function expander(home: string): (path: string) => string {
   return (path) => {
@@ -56,11 +57,11 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
       expand,
       say: note,
       output: (chunk) => void Deno.stderr.writeSync(chunk),
-      toolsDir: Deno.env.get("CLEARML_AGENT_TOOLS_DIR") || join(home, ".clearml", "tools"),
+      toolsDir: envText("CLEARML_AGENT_TOOLS_DIR") ?? join(home, ".clearml", "tools"),
       signal: controller.signal,
     });
     const entry = built.entryPoint.startsWith("-") ? built.entryPoint : join(built.cwd, built.entryPoint);
-    const infoFile = Deno.env.get("CLEARML_AGENT_BUILD_INFO");
+    const infoFile = envRaw("CLEARML_AGENT_BUILD_INFO");
     if (infoFile) {
       const { python, venvDir, codeRoot, cwd, entryPoint } = built;
       await Deno.writeTextFile(infoFile, JSON.stringify({ python, venvDir, codeRoot, cwd, entryPoint }) + "\n");

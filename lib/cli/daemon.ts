@@ -16,7 +16,7 @@ import { ConfigError } from "../config/errors.ts";
 import { parseGpuSpec } from "../gpus/spec.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
 import { applyConfigSections } from "../job/config_sections.ts";
-import { log } from "../log.ts";
+import { log } from "../logger.ts";
 import { runDaemon } from "../worker/daemon.ts";
 import {
   consoleOutput,
@@ -33,6 +33,7 @@ import { shlexJoin, shlexSplit } from "../config/shlex.ts";
 import { ScheduleConfigError, type WorkingHours, workingHours } from "../worker/schedule.ts";
 import { scheduleStatus } from "../worker/schedule_status.ts";
 import { dockerMode } from "./_docker_setup.ts";
+import { envRaw } from "../clearml_env.ts";
 
 function hoursOf(options: DaemonOptions, config: { uptime?: string[]; downtime?: string[] }): WorkingHours | null {
   try {
@@ -112,7 +113,7 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
   const logFile = ownLogFile(out.path, global.debug);
   const signals = installStopSignals(out.say);
   for (const line of await applyConfigSections(loaded.tree, config, expander())) out.say(line);
-  const tags = options.childReportTags ?? shlexSplit(Deno.env.get("CLEARML_WORKER_TAGS") ?? "");
+  const tags = options.childReportTags ?? shlexSplit(envRaw("CLEARML_WORKER_TAGS") ?? "");
   const docker = options.docker
     ? await dockerMode({
       loaded,

@@ -20,7 +20,7 @@ import { serverCheck } from "../doctor/server_check.ts";
 import { clockCheck } from "../doctor/clock_check.ts";
 import { pythonCheck, uvCheck } from "../doctor/python_tools.ts";
 import { dockerCheck, nvidiaRuntimeCheck } from "../doctor/docker_check.ts";
-import { DEFAULT_DOCKER_HOST } from "../doctor/_docker_api.ts";
+import { DEFAULT_DOCKER_HOST } from "../doctor/docker_api.ts";
 import { gpuCheck } from "../doctor/gpu_check.ts";
 import { gitCheck } from "../doctor/git_check.ts";
 import { diskCheck } from "../doctor/disk_check.ts";

@@ -5,7 +5,7 @@
  */
 
 import { PROGRAM_NAME } from "../version.ts";
-import { redact } from "../logs/redact.ts";
+import { redact } from "../secrets/redact.ts";
 
 /** A command-line usage error (bad flag, bad value, wrong combination): exit code 2, as argparse does. */
 export class UsageError extends Error {

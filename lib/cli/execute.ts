@@ -29,12 +29,13 @@ import type { LogEvent } from "../api/types.ts";
 import { normalizeCudaVersion } from "../stats/cuda_version.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
-import { type ExecuteResult, executeTask } from "../job/execute.ts";
-import { imageModeOf } from "../job/python_env.ts";
+import { type ExecuteResult, executeTask } from "../setup/execute.ts";
+import { imageModeOf } from "../setup/python/python_env.ts";
 import { EXIT_INFO_ENV, writeExitInfo } from "../job/final_status.ts";
 import { TaskLog } from "../job/task_log.ts";
 import { runOneTask } from "../worker/one_task.ts";
 import { installStopSignals } from "../worker/daemon_process.ts";
+import { envText } from "../clearml_env.ts";
 
 async function resolveTaskId(client: ApiClient, idOrName: string): Promise<string> {
   if (/^[-a-f0-9]{30,}$/.test(idOrName)) return idOrName;
@@ -63,7 +64,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   const config = loaded.typed;
   const expand = expander();
   const home = Deno.env.get("HOME") ?? "/root";
-  const workerId = config.agent.worker_id || Deno.env.get("CLEARML_WORKER_ID") || config.agent.worker_name;
+  const workerId = config.agent.worker_id || envText("CLEARML_WORKER_ID") || config.agent.worker_name;
   const client = apiClientFor(config, workerId);
   // As a worker starting: the `environment {}` / `files {}` sections, before anything runs.
   const applied = await applyConfigSections(loaded.tree, config, expand);
@@ -113,14 +114,14 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       gpus: options.gpus,
       cpuOnly: options.cpuOnly,
       cuda: await cudaVersion(config.agent.cuda_version, options.cpuOnly),
-      toolsDir: Deno.env.get("CLEARML_AGENT_TOOLS_DIR") || join(home, ".clearml", "tools"),
+      toolsDir: envText("CLEARML_AGENT_TOOLS_DIR") ?? join(home, ".clearml", "tools"),
       keepRunDir: global.debug,
       reportSetupFailure: exitInfo === undefined,
       claimed: exitInfo !== undefined,
       signal: controller.signal,
       imageMode: imageModeOf(config, Deno.env.toObject(), options.standaloneMode),
-      forceCodeDir: Deno.env.get("CLEARML_AGENT_FORCE_CODE_DIR") || undefined,
-      containerImage: inContainer() ? Deno.env.get("CLEARML_DOCKER_IMAGE") || undefined : undefined,
+      forceCodeDir: envText("CLEARML_AGENT_FORCE_CODE_DIR"),
+      containerImage: inContainer() ? envText("CLEARML_DOCKER_IMAGE") : undefined,
     });
     if (exitInfo) {
       await writeExitInfo(exitInfo, {
@@ -182,7 +183,7 @@ async function fullMonitoring(
     : undefined;
   const signals = installStopSignals(say);
   // A slot id is generated unless CLEARML_WORKER_ID names the worker (reference §6.3).
-  const explicit = Deno.env.get("CLEARML_WORKER_ID") || undefined;
+  const explicit = envText("CLEARML_WORKER_ID");
   try {
     return await runOneTask({
       client,

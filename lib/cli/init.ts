@@ -16,17 +16,18 @@ import { printOut } from "./_print.ts";
 import { EMBEDDED_BUILD } from "../version.ts";
 import { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
 import type { Credentials } from "../init/credentials.ts";
 import { agentBlock, renderConf, writeNewFile } from "../init/conf_text.ts";
 import { LineReader } from "../init/line_reader.ts";
 import { runWizard, type VerifyResult, WizardError } from "../init/wizard.ts";
+import { envText } from "../clearml_env.ts";
 
 /** Login retries of the credentials check: a few seconds, then the server counts as unreachable. */
 const VERIFY_RETRY = { name: "init", maxAttempts: 3, maxElapsedMs: 5000, baseDelayMs: 250, maxDelayMs: 1000 };
 
 function candidates(global: GlobalOptions, options: InitOptions): { target: string; check: string[] } {
-  const explicit = options.target ?? global.configFile ?? (Deno.env.get("CLEARML_CONFIG_FILE") || undefined);
+  const explicit = options.target ?? global.configFile ?? envText("CLEARML_CONFIG_FILE");
   if (explicit) return { target: explicit, check: [explicit] };
   const home = Deno.env.get("HOME") ?? "/root";
   const target = join(home, "clearml.conf");

@@ -10,13 +10,14 @@
  * @module
  */
 
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { dirname, join } from "node:path";
 import type { GlobalOptions, InstallServiceOptions } from "./args_types.ts";
 import { UsageError } from "./errors.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
 import { environmentFile, SERVICE_ENV_VARS, type ServiceSpec, stopArgv, systemdUnit } from "../service/systemd_unit.ts";
+import { exists } from "../fs_exists.ts";
 
 /** How this program is started again by the service: the compiled binary itself, or the source launcher. */
 export function agentArgv(binary?: string): string[] {
@@ -56,15 +57,6 @@ function writeAll(files: ReadonlyArray<{ path: string; text: string; mode: numbe
   } catch (err) {
     for (const [tmp] of staged) removeQuietly(tmp);
     throw err;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -31,6 +31,7 @@ import {
   type Manifest,
   TemplateError,
 } from "../../executors/kubernetes/pod_spec.ts";
+import { envRaw } from "../clearml_env.ts";
 
 function readYaml(path: string, flag: string): unknown {
   let text: string;
@@ -57,7 +58,7 @@ function readText(path: string, flag: string): string {
 /** Run `k8s-glue`; resolves to the exit code. */
 export async function runK8sGlueCommand(global: GlobalOptions, options: K8sGlueOptions): Promise<number> {
   if (options.notImplemented.length > 0) throw new NotImplementedError(`k8s-glue ${options.notImplemented.join(" ")}`);
-  const kind = Deno.env.get("CLEARML_K8S_GLUE_KIND") ?? "pod";
+  const kind = envRaw("CLEARML_K8S_GLUE_KIND") ?? "pod";
   if (kind === "job") throw new NotImplementedError("CLEARML_K8S_GLUE_KIND=job (pods only for now)");
   if (kind !== "pod") throw new UsageError(`CLEARML_K8S_GLUE_KIND: expected "pod" or "job", not "${kind}"`);
 

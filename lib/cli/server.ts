@@ -8,10 +8,10 @@
  * @module
  */
 
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { join, resolve } from "node:path";
 import type { GlobalOptions, ServerOptions } from "./args_types.ts";
-import { log } from "../log.ts";
+import { log } from "../logger.ts";
 import { startServer } from "../server/server.ts";
 import {
   lockDataDir,
@@ -22,6 +22,7 @@ import {
   waitForExit,
   writePidFile,
 } from "../server/pidfile.ts";
+import { envRaw, envText } from "../clearml_env.ts";
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -61,11 +62,11 @@ async function serve(options: ServerOptions, dataDir: string): Promise<number> {
     dataDir,
     host: options.host,
     port: options.port,
-    accessKey: Deno.env.get("CLEARML_API_ACCESS_KEY") || undefined,
-    secretKey: Deno.env.get("CLEARML_API_SECRET_KEY") || undefined,
+    accessKey: envText("CLEARML_API_ACCESS_KEY"),
+    secretKey: envText("CLEARML_API_SECRET_KEY"),
     insecureOpen: options.insecureOpen,
     longPoll: options.longPoll,
-    wireTrace: Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1",
+    wireTrace: envRaw("CLEARML_AGENT_DEBUG_WIRE") === "1",
     allowOrigins: [...options.allowOrigins, ...envList("CLEARML_SERVER_ALLOW_ORIGINS")],
     allowHosts: [...options.allowHosts, ...envList("CLEARML_SERVER_ALLOW_HOSTS")],
     log,
@@ -126,7 +127,7 @@ async function startDetached(global: GlobalOptions, options: ServerOptions, data
   const offset = await Deno.stat(logPath).then((s) => s.size, () => 0);
   const args = [
     ...(global.debug ? ["--debug"] : []),
-    ...(Deno.env.get("CLEARML_AGENT_DEBUG_WIRE") === "1" ? ["--debug-wire"] : []),
+    ...(envRaw("CLEARML_AGENT_DEBUG_WIRE") === "1" ? ["--debug-wire"] : []),
     "server",
     "--host",
     options.host,

@@ -17,20 +17,7 @@ import { getTask, queryTasks } from "../api/tasks.ts";
 import type { Task } from "../api/types.ts";
 import { resolveProjectId, resolveQueue, resolveTaskId } from "../task/resolve.ts";
 import { renderFields, renderTable, shortDate } from "../task/table.ts";
-
-/** The statuses a task can have (server-api §4.2.2). */
-export const TASK_STATUSES = [
-  "created",
-  "queued",
-  "in_progress",
-  "stopped",
-  "published",
-  "publishing",
-  "closed",
-  "failed",
-  "completed",
-  "unknown",
-];
+import { TASK_STATUSES } from "../wire/task_vocabulary.ts";
 
 async function names(
   client: ApiClient,
@@ -47,7 +34,7 @@ async function names(
 
 async function list(client: ApiClient, o: Record<string, unknown>): Promise<number> {
   const statuses = (o.status as string[] | undefined)?.flatMap((s) => s.split(",")).filter(Boolean);
-  const bad = statuses?.find((s) => !TASK_STATUSES.includes(s));
+  const bad = statuses?.find((s) => !(TASK_STATUSES as readonly string[]).includes(s));
   if (bad) {
     throw new UsageError(
       `task list: argument --status: invalid choice: '${bad}' (choose from ${TASK_STATUSES.join(", ")})`,

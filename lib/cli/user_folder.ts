@@ -11,7 +11,7 @@
  */
 
 import { resolve } from "node:path";
-import { isCompiled, sourceRoot } from "../job/self_command.ts";
+import { isCompiled, sourceRoot } from "../process/self_command.ts";
 import { UsageError } from "./errors.ts";
 
 /** Inputs of `enterUserFolder` (tests inject them). */

@@ -16,6 +16,7 @@ import { getPath, Key, packagedDefaults, type SectionShape, setPath } from "./sc
 import { type AgentConfig, SCHEMA } from "./config_schema.ts";
 import { applyGenericOverrides, applyMappedVariables, type EnvLookup, firstSet } from "./env.ts";
 import { coerce } from "./coerce.ts";
+import { isFile as exists } from "../fs_exists.ts";
 
 /** Options of `loadConfig`. */
 export interface LoadConfigOptions {
@@ -55,14 +56,6 @@ function readConf(path: string, env: EnvLookup): ConfigTree {
     });
   }
   return parseHocon(text, { filename: path, env });
-}
-
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 function expandHome(path: string, home: string): string {

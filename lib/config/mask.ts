@@ -7,7 +7,8 @@
  */
 
 import { type ConfigTree, isObject } from "./merge.ts";
-import { MASK, maskUrlPasswords, redact } from "../logs/redact.ts";
+import { MASK, maskUrlPasswords, redact } from "../secrets/redact.ts";
+import { DOCKER_SECRET_ENV } from "../secrets/secret_names.ts";
 
 /** The value printed in place of a hidden configuration value. */
 export const HIDDEN = "****";
@@ -25,19 +26,6 @@ export interface MaskRules {
 
 /** Patterns we always hide on top of the configured ones. */
 const ALWAYS_HIDDEN = ["access_key", "^key$", "credentials_json", "password", "passwd", "private"];
-
-/** Env names whose values are hidden in docker arguments (§8.7). */
-export const DOCKER_SECRET_ENV = [
-  "CLEARML_AGENT_GIT_PASS",
-  "TRAINS_AGENT_GIT_PASS",
-  "CLEARML_API_SECRET_KEY",
-  "TRAINS_API_SECRET_KEY",
-  "CLEARML_API_ACCESS_KEY",
-  "TRAINS_API_ACCESS_KEY",
-  "AWS_SECRET_ACCESS_KEY",
-  "AZURE_STORAGE_KEY",
-  "CLEARML_AUTH_TOKEN",
-];
 
 function compile(patterns: readonly string[]): RegExp[] {
   return patterns.flatMap((p) => {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
 import { schemaEntries } from "./schema.ts";
 import { SCHEMA } from "./config_schema.ts";
 import { getPath } from "./schema.ts";

@@ -7,7 +7,7 @@
 
 import type { CheckResult } from "./check.ts";
 import { errorLine } from "./check.ts";
-import { engineGet } from "./_docker_api.ts";
+import { engineGet } from "./docker_api.ts";
 import { findExecutable } from "./_exec.ts";
 
 /** Inputs of `dockerCheck`. */

@@ -22,11 +22,11 @@
 
 import type { ApiClient } from "../api/client.ts";
 import { SetupError } from "../../executors/executor.ts";
-import type { ContainerChoice } from "./container_select.ts";
-import { shQuote } from "./container_script.ts";
+import type { ContainerChoice } from "../../executors/docker/image_select.ts";
+import { shQuote } from "../../executors/docker/entry_script.ts";
 import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
-import { agentStarted, CONTAINER_PATHS } from "./container_files.ts";
-import { imageInstall } from "./self_command_container.ts";
+import { agentStarted, CONTAINER_PATHS } from "../../executors/docker/files.ts";
+import { imageInstall } from "../../executors/docker/self_command.ts";
 
 /** Where the environment is built inside the image. */
 export const TASK_ENV_DIR = "/opt/clearml/task";

@@ -17,15 +17,16 @@ import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import type { ConfigTree } from "../config/merge.ts";
-import { registerSecret } from "../logs/redact.ts";
+import { registerSecret } from "../secrets/redact.ts";
+import { looksSecret } from "../secrets/secret_names.ts";
 import type { ExitStatus } from "../process/exit_status.ts";
 import { SetupError } from "../../executors/executor.ts";
-import { ContainerRun } from "../../executors/docker.ts";
-import { runLabels } from "../../executors/docker_cleanup.ts";
-import { ensureImage } from "../../executors/docker_image.ts";
-import { preparedImage } from "../../executors/docker_prepared.ts";
-import type { Engine, ImageInspect } from "../../executors/_engine.ts";
-import { itemTokens } from "../../executors/_docker_args.ts";
+import { ContainerRun } from "../../executors/docker/executor.ts";
+import { runLabels } from "../../executors/docker/cleanup.ts";
+import { ensureImage } from "../../executors/docker/image.ts";
+import { preparedImage } from "../../executors/docker/prepared.ts";
+import type { Engine, ImageInspect } from "../../executors/docker/engine.ts";
+import { itemTokens } from "../../executors/docker/args.ts";
 import {
   type ContainerSpecInput,
   createOptions,
@@ -34,10 +35,10 @@ import {
   gpuPlan,
   runCommandLine,
   splitEnv,
-} from "../../executors/_docker_spec.ts";
+} from "../../executors/docker/spec.ts";
 import type { ExitInfo } from "./final_status.ts";
-import { type AgentDocker, chooseContainer, type ContainerChoice } from "./container_select.ts";
-import { entryScript, preparationScript } from "./container_script.ts";
+import { type AgentDocker, chooseContainer, type ContainerChoice } from "../../executors/docker/image_select.ts";
+import { entryScript, preparationScript } from "../../executors/docker/entry_script.ts";
 import {
   agentStarted,
   CONTAINER_PATHS,
@@ -46,10 +47,10 @@ import {
   removeRunFiles,
   type RunFiles,
   writeRunFiles,
-} from "./container_files.ts";
+} from "../../executors/docker/files.ts";
 import { splitTaskConfig } from "./task_secrets.ts";
-import { hostMountTranslation, stageSelf, taskMounts } from "./container_mounts.ts";
-import type { ContainerSelf } from "./self_command_container.ts";
+import { hostMountTranslation, stageSelf, taskMounts } from "../../executors/docker/mounts.ts";
+import type { ContainerSelf } from "../../executors/docker/self_command.ts";
 import {
   checkGlibc,
   containerName,
@@ -57,10 +58,10 @@ import {
   envFileEntries,
   extraLabels,
   innerArgs,
-  looksSecret,
   maskedLine,
   PASSED_ENV,
-} from "./_container_parts.ts";
+} from "../../executors/docker/container_parts.ts";
+import type { TaskRun } from "../../executors/task_run.ts";
 
 /** Docker mode, as the daemon (or `execute --docker`) set it up once. */
 export interface DockerMode {
@@ -117,7 +118,7 @@ export interface ContainerJob {
 }
 
 /** A started task container. */
-export interface TaskContainer {
+export interface TaskContainer extends TaskRun {
   readonly output: ReadableStream<Uint8Array>;
   readonly status: Promise<ExitStatus>;
   readonly exited: ExitStatus | null;
@@ -139,7 +140,7 @@ export interface TaskContainer {
 }
 
 /**
- * The prepared image (OpenCV's libraries and git installed once, `executors/docker_prepared.ts`) for the task's
+ * The prepared image (OpenCV's libraries and git installed once, `executors/docker/prepared.ts`) for the task's
  * image, or `undefined` to run on the image itself: standalone mode and `agent.docker_init_bash_script` install
  * nothing, and without `agent.docker_install_opencv_libs` there is at most git to install, which images have.
  */

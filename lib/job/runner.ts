@@ -18,10 +18,12 @@ import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
 import type { LogEvent } from "../api/types.ts";
-import { createOutputFile, tailFile } from "../logs/file_tail.ts";
+import { tailFile } from "../logs/file_tail.ts";
 import { pumpLines } from "../logs/lines.ts";
-import { type ChildProcess, spawnChild } from "../process/child.ts";
+import { spawnChild } from "../process/child.ts";
 import { SetupError } from "../../executors/executor.ts";
+import { startHostRun } from "../../executors/host_run.ts";
+import type { TaskRun } from "../../executors/task_run.ts";
 import { watchForStop } from "./abort_watcher.ts";
 import {
   EXIT_INFO_ENV,
@@ -33,9 +35,9 @@ import {
   type StopCause,
 } from "./final_status.ts";
 import { TaskLog } from "./task_log.ts";
-import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
+import { type DockerMode, startTaskContainer } from "./container_task.ts";
 import { sleep } from "../sleep.ts";
-import { sweepDeadRuns } from "./run_folders.ts";
+import { sweepDeadRuns } from "../process/run_folders.ts";
 
 /** Options of `runTask`. */
 export interface TaskRunnerOptions {
@@ -154,6 +156,39 @@ async function runAbortCallback(o: TaskRunnerOptions, log: TaskLog): Promise<voi
   );
 }
 
+/** What every launcher gets from the runner besides its options. */
+interface LaunchPaths {
+  /** The `execute` child's arguments after the program. */
+  args: string[];
+  outputPath: string;
+  exitInfoPath: string;
+  say: (line: string) => void;
+}
+
+/** The launchers by kind (`executors/task_run.ts`): where one task's `execute` child runs. */
+const LAUNCHERS: Record<"host" | "docker", (o: TaskRunnerOptions, p: LaunchPaths) => Promise<TaskRun>> = {
+  host: (o, p) =>
+    startHostRun({
+      cmd: o.self[0],
+      args: p.args,
+      env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: p.exitInfoPath }),
+      outputPath: p.outputPath,
+      exitInfoPath: p.exitInfoPath,
+    }),
+  docker: (o, p) =>
+    startTaskContainer({
+      docker: o.docker!,
+      client: o.client,
+      taskId: o.taskId,
+      workerId: o.workerId,
+      globalArgs: o.globalArgs ?? [],
+      executeArgs: o.executeArgs ?? [],
+      env: o.env ?? {},
+      say: p.say,
+      signal: o.hardStop,
+    }),
+};
+
 /** Run one task to its end and set its final status. Never throws for the task's own failures. */
 export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   const say = o.say ?? ((line: string) => console.log(line));
@@ -172,9 +207,9 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   const outputPath = join(o.workDir, `.clearml_agent_output.${runTag}.log`);
   await Deno.mkdir(o.workDir, { recursive: true });
   const done = new AbortController();
-  let child: ChildProcess | TaskContainer | null = null;
+  let child: TaskRun | null = null;
   let disposing: Promise<void> | undefined;
-  const disposeOnce = () => disposing ??= child && "dispose" in child ? child.dispose() : Promise.resolve();
+  const disposeOnce = () => disposing ??= child ? child.dispose() : Promise.resolve();
   let end: RunEnd = { exitCode: null };
   try {
     const from = o.queueName ? `queue "${o.queueName}"` : o.queueId ? `queue ${o.queueId}` : "(no queue)";
@@ -190,32 +225,18 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
       ...(o.executeArgs ?? []),
     ];
     try {
-      child = o.docker
-        ? await startTaskContainer({
-          docker: o.docker,
-          client: o.client,
-          taskId: o.taskId,
-          workerId: o.workerId,
-          globalArgs: o.globalArgs ?? [],
-          executeArgs: o.executeArgs ?? [],
-          env: o.env ?? {},
-          say: (line) => log.info(line),
-          signal: o.hardStop,
-        })
-        : (await createOutputFile(outputPath),
-          spawnChild({
-            cmd: o.self[0],
-            args,
-            env: childEnvironment({ ...o.env, [EXIT_INFO_ENV]: exitInfoPath }),
-            clearEnv: true,
-            output: { file: outputPath },
-          }));
+      child = await LAUNCHERS[o.docker ? "docker" : "host"](o, {
+        args,
+        outputPath,
+        exitInfoPath,
+        say: (line) => log.info(line),
+      });
     } catch (err) {
       const why = err instanceof SetupError ? err.message : `cannot start the executor: ${(err as Error).message}`;
       end = { exitCode: null, setupFailure: why };
       return await finish(o, log, end, say);
     }
-    if ("pgid" in child) await o.onStarted?.(child.pgid);
+    if (child.pgid !== undefined) await o.onStarted?.(child.pgid);
     const pumpStop = new AbortController();
     const output = child.output ?? tailFile(outputPath, { done: whenAborted(done.signal).promise });
     const pump = pumpLines(output, { onLines: (lines) => log.lines(lines), signal: pumpStop.signal });
@@ -256,17 +277,17 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     const pumpTimer = setTimeout(() => pumpStop.abort(), 2_000);
     await Promise.all([pump, ping, stop]);
     clearTimeout(pumpTimer);
-    const info = await readExitInfo("exitInfoPath" in child ? child.exitInfoPath : exitInfoPath);
+    const info = await readExitInfo(child.exitInfoPath);
     const exitCode = info?.exitCode ?? (status.code ?? 128 + (status.signalNumber ?? 0));
-    const container = "outcome" in child ? await child.outcome(info) : undefined;
+    const verdict = await child.outcome(info);
     // The container goes before the status flips: a finished task leaves nothing behind.
-    if ("dispose" in child) await disposeOnce();
+    await disposeOnce();
     end = {
       exitCode,
       stopCause,
       signalNumber: status.signalNumber ?? info?.signalNumber,
-      setupFailure: info?.setupFailure ?? container?.setupFailure,
-      oomKilled: container?.oomKilled,
+      setupFailure: info?.setupFailure ?? verdict.setupFailure,
+      oomKilled: verdict.oomKilled,
     };
     say(`DONE: Running task '${o.taskId}', exit status ${exitCode}`);
     return await finish(o, log, end, say);
@@ -281,7 +302,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
   } finally {
     done.abort();
     if (child && child.exited === null) await child.terminate({ graceMs: 0 }).catch(() => {});
-    if (child && "dispose" in child) await disposeOnce();
+    if (child) await disposeOnce();
     await log.close({ timeoutMs: 1 }).catch(() => {});
     await Deno.remove(exitInfoPath).catch(() => {});
     await sweepRunFolders(o);

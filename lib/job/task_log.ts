@@ -20,7 +20,7 @@
 import { join } from "node:path";
 import type { LogLevel } from "../api/types.ts";
 import { LineSplitter } from "../logs/lines.ts";
-import { redact } from "../logs/redact.ts";
+import { redact } from "../secrets/redact.ts";
 import { LogSpool } from "../logs/spool.ts";
 import { LogStreamer, type UploadFn } from "../logs/streamer.ts";
 import type { OutputStream } from "../../executors/executor.ts";

@@ -15,9 +15,9 @@ import type { Task } from "../api/types.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { type ConfigTree, deepMerge } from "../config/merge.ts";
 import { shlexSplit } from "../config/shlex.ts";
-import { chooseContainer } from "../job/container_select.ts";
+import { chooseContainer } from "../../executors/docker/image_select.ts";
 import { CONF_MOUNT, type PodInput } from "../../executors/kubernetes/pod_spec.ts";
-import { applyArgs, DockerArgsError, itemTokens, tokenize } from "../../executors/_docker_args.ts";
+import { applyArgs, DockerArgsError, itemTokens, tokenize } from "../../executors/docker/args.ts";
 
 /** The glue's identity label: `CLEARML=agent-<first 8 hex of md5(worker id)>` (as the reference). */
 export function agentLabel(workerId: string): Record<string, string> {

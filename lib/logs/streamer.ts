@@ -21,23 +21,16 @@
  * @module
  */
 
-import { redact } from "./redact.ts";
+import { redact } from "../secrets/redact.ts";
 import { buildLogEvents, type LogEvent } from "./log_events.ts";
 import type { LogQueue } from "./log_queue.ts";
-import { sleep } from "../sleep.ts";
+import { type Clock, systemClock } from "../clock.ts";
 
 /** Sends one batch; throwing (or rejecting) means "not delivered, try again later". */
 export type UploadFn = (events: LogEvent[], signal: AbortSignal) => Promise<void>;
 
-/** Time source and sleeping, injectable so tests need not wait. */
-export interface StreamerClock {
-  now(): number;
-  /** Resolve after `ms`, or as soon as `signal` aborts (never reject). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
 /** Retry policy for failed uploads: delay = min(maxMs, initialMs × multiplier^(n-1)) × (1 − jitter × random). */
-export interface RetryPolicy {
+export interface UploadRetry {
   /** @default 250 */
   initialMs: number;
   /** @default 30000 */
@@ -65,8 +58,8 @@ export interface LogStreamerOptions {
   maxEventChars?: number;
   /** Text put before every event's msg (multi-node `RANK n:` prefix). */
   prefix?: string;
-  retry?: Partial<RetryPolicy>;
-  clock?: StreamerClock;
+  retry?: Partial<UploadRetry>;
+  clock?: Clock;
   /** @default Math.random */
   random?: () => number;
   /** Mask registered secrets before a line reaches the queue. @default true */
@@ -74,12 +67,6 @@ export interface LogStreamerOptions {
   /** Called for every failed attempt (upload or queue error), with the attempt number and the delay chosen. */
   onError?: (error: unknown, info: { attempt: number; delayMs: number }) => void;
 }
-
-/** The real clock. */
-export const systemClock: StreamerClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, signal),
-};
 
 interface Batch {
   events: LogEvent[];
@@ -90,7 +77,7 @@ interface Batch {
 /** Streams lines from a queue to the server; one per task. */
 export class LogStreamer {
   #o: Required<Omit<LogStreamerOptions, "retry" | "onError" | "prefix">> & Pick<LogStreamerOptions, "onError">;
-  #retry: RetryPolicy;
+  #retry: UploadRetry;
   #prefix: string;
   #stop = new AbortController();
   #loop: Promise<void>;

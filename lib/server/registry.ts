@@ -7,8 +7,8 @@
  */
 
 import type { Doc } from "./json.ts";
-import type { Db, Identity } from "./model.ts";
-import type { Params } from "./params.ts";
+import type { Db, Identity } from "./storage/model.ts";
+import type { Params } from "./queries/params.ts";
 
 /** An API version as `[major, minor]`. */
 export type Version = readonly [number, number];

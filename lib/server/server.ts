@@ -8,21 +8,21 @@
  */
 
 import { join } from "node:path";
-import { log as defaultLog, type Logger } from "../log.ts";
-import { registerSecret } from "../logs/redact.ts";
-import { Authenticator, SERVER_EXTENSIONS } from "./auth.ts";
-import { bootstrapAdmin, confSnippet } from "./credentials.ts";
-import { Dispatcher } from "./dispatch.ts";
-import { FILES_PREFIX, FilesServer, isFilesPath } from "./files.ts";
-import { Http1Server } from "./http1.ts";
+import { log as defaultLog, type Logger } from "../logger.ts";
+import { registerSecret } from "../secrets/redact.ts";
+import { Authenticator, SERVER_EXTENSIONS } from "./auth/auth.ts";
+import { bootstrapAdmin, confSnippet } from "./auth/credentials.ts";
+import { Dispatcher } from "./transport/dispatch.ts";
+import { FILES_PREFIX, FilesServer, isFilesPath } from "./transport/files.ts";
+import { Http1Server } from "./transport/http1.ts";
 import { newId } from "./json.ts";
-import { COMPANY_ID, Db } from "./model.ts";
+import { COMPANY_ID, Db } from "./storage/model.ts";
 import { Notifier } from "./notifier.ts";
-import { OriginPolicy } from "./origin_policy.ts";
+import { OriginPolicy } from "./transport/origin_policy.ts";
 import type { AppServices } from "./registry.ts";
 import { createRegistry } from "./services/mod.ts";
-import { Store } from "./store.ts";
-import { type Clock, isoDate, systemClock } from "./time.ts";
+import { Store } from "./storage/store.ts";
+import { isoDate, type NowFn, systemNow } from "./time.ts";
 import { runWatchdog, type WatchdogReport } from "./watchdog.ts";
 import { isWebPath, WebPage } from "./web/page_server.ts";
 
@@ -47,7 +47,7 @@ export interface StartServerOptions {
   /** Where request logs (debug) and errors go. @default the process logger */
   log?: Logger;
   /** Time source (tests inject one). @default Date.now */
-  clock?: Clock;
+  clock?: NowFn;
   /** Watchdog period in ms; 0 disables the timer (tests call `runWatchdog`). @default 30000 */
   watchdogIntervalMs?: number;
   /** In-progress tasks silent this long are force-stopped. @default 7200 */
@@ -141,7 +141,7 @@ function ensureDefaults(db: Db, now: number): string {
 /** Start a server; resolves once it listens. */
 export async function startServer(options: StartServerOptions): Promise<ServerHandle> {
   const log = options.log ?? defaultLog;
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? systemNow;
   const host = options.host ?? "127.0.0.1";
   const policy = new OriginPolicy({
     listenHost: host,

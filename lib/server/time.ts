@@ -7,10 +7,10 @@
  */
 
 /** Milliseconds since the epoch; `Date.now` in production, a controllable value in tests. */
-export type Clock = () => number;
+export type NowFn = () => number;
 
 /** The wall clock. */
-export const systemClock: Clock = () => Date.now();
+export const systemNow: NowFn = () => Date.now();
 
 /** Format epoch milliseconds as the upstream ISO string. */
 export function isoDate(ms: number): string {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Db } from "./model.ts";
+import type { Db } from "./storage/model.ts";
 import { markOrphanedTasks } from "./services/workers.ts";
 import { isoDate, parseDate } from "./time.ts";
 

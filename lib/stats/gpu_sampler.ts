@@ -13,7 +13,7 @@
  * @module
  */
 
-import { log } from "../log.ts";
+import { log } from "../logger.ts";
 import {
   filterVisible,
   type GpuReading,

@@ -22,7 +22,7 @@ import type { GpuReading } from "./gpu_nvidia.ts";
 import type { GpuSource } from "./gpu_sampler.ts";
 import { type MachineCounters, type MachineSample, sampleBetween } from "./machine.ts";
 import { defaultMachineProbe, type MachineProbe } from "./machine_probe.ts";
-import { sleep } from "../sleep.ts";
+import { type Clock, monotonicClock } from "../clock.ts";
 
 /** Delay of the first status report after the monitor starts (reference: 3 s). */
 export const FIRST_REPORT_MS = 3_000;
@@ -55,13 +55,6 @@ export interface MachineStats {
   gpu_memory_free?: number[];
 }
 
-/** Time source and sleeping, injectable for tests. */
-export interface MonitorClock {
-  now(): number;
-  /** Resolve after `ms` or once `signal` aborts (never reject). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
 /** Options of `ResourceMonitor`. */
 export interface ResourceMonitorOptions {
   /** @default defaultMachineProbe() */
@@ -72,13 +65,8 @@ export interface ResourceMonitorOptions {
   sampleIntervalMs?: number;
   /** @default 5000 (an nvidia-smi run is far heavier than reading /proc) */
   gpuIntervalMs?: number;
-  clock?: MonitorClock;
+  clock?: Clock;
 }
-
-const realClock: MonitorClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) => sleep(ms, signal),
-};
 
 class Mean {
   sum = 0;
@@ -123,7 +111,7 @@ export class ResourceMonitor {
   #gpu: GpuSource | null;
   #interval: number;
   #gpuInterval: number;
-  #clock: MonitorClock;
+  #clock: Clock;
   #prev: MachineCounters | null = null;
   #machine = new Map<MachineKey, Mean>();
   #gpus = new Map<string, GpuMeans>();
@@ -136,7 +124,7 @@ export class ResourceMonitor {
     this.#gpu = options.gpu ?? null;
     this.#interval = options.sampleIntervalMs ?? 500;
     this.#gpuInterval = options.gpuIntervalMs ?? 5_000;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.reset();
   }
 

@@ -11,21 +11,9 @@
 import type { HyperParam } from "../api/types.ts";
 import { type ArgPair, withArgs } from "./args.ts";
 import type { ScriptSource } from "./script_source.ts";
+import { TASK_TYPES } from "../wire/task_vocabulary.ts";
 
-/** Task types the server accepts (server-api §4.2.1). */
-export const TASK_TYPES = [
-  "training",
-  "testing",
-  "inference",
-  "data_processing",
-  "application",
-  "monitor",
-  "controller",
-  "optimizer",
-  "service",
-  "qc",
-  "custom",
-] as const;
+export { TASK_TYPES };
 
 /** The container flags. */
 export interface ContainerFlags {

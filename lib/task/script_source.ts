@@ -14,6 +14,7 @@
 
 import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { findRepoRoot, inspectLocalRepo, isGitUrl, isTracked } from "./local_repo.ts";
+import { isDir, isFile } from "../fs_exists.ts";
 
 /** The code flags of `task create`. */
 export interface SourceFlags {
@@ -42,22 +43,6 @@ export interface ScriptSource {
   kind: "remote" | "checkout" | "single-script" | "module";
   /** Warnings for stderr. */
   notes: string[];
-}
-
-function isDir(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 function inside(root: string, path: string): boolean {

@@ -15,7 +15,7 @@ import type { ApiClient } from "../api/client.ts";
 import { ApiError, isRetriable } from "../api/errors.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { defaultMachineProbe } from "../stats/machine_probe.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
@@ -23,10 +23,10 @@ import { setRuntimeProperties } from "../api/workers.ts";
 import { longPollWaitMs, type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
 import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
 import { join } from "node:path";
-import { sweepDeadRuns } from "../job/run_folders.ts";
+import { sweepDeadRuns } from "../process/run_folders.ts";
 import type { DockerMode } from "../job/container_task.ts";
-import { cleanDeadContainers } from "../../executors/docker_cleanup.ts";
-import { cleanPreparedImages } from "../../executors/docker_prepared.ts";
+import { cleanDeadContainers } from "../../executors/docker/cleanup.ts";
+import { cleanPreparedImages } from "../../executors/docker/prepared.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
 import { agentTempDir, listInstances, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
@@ -37,6 +37,7 @@ import type { WorkingHours } from "./schedule.ts";
 import { ServiceTasks } from "./services.ts";
 import { WorkerSchedule } from "./worker_schedule.ts";
 import { sleep } from "../sleep.ts";
+import { envText } from "../clearml_env.ts";
 
 /** Options of `runDaemon`. */
 export interface RunDaemonOptions {
@@ -211,7 +212,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       runFolders,
       graceMs: o.config.agent.abort_grace_s * 1000,
       pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
-      abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,
+      abortCallbackCmd: envText("CLEARML_AGENT_ABORT_CALLBACK_CMD"),
       abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
       stdout: o.write,
       say: o.say,

@@ -19,11 +19,12 @@
  */
 
 import { join } from "node:path";
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { spawnChild } from "../process/child.ts";
 import { isLive, readProcess } from "../process/proc_table.ts";
 import { listInstances, type WorkerIdSpec } from "./worker_identity.ts";
 import { describeInstances, launchArgs, stopTargets } from "./daemon_stop.ts";
+import { envText } from "../clearml_env.ts";
 
 const encoder = new TextEncoder();
 
@@ -51,7 +52,7 @@ export function consoleOutput(): DaemonOutput {
 
 /** The folder of daemon log files: `CLEARML_AGENT_TEMP_STDOUT_FILE_DIR`, else the temp dir. */
 export function daemonLogDir(tmpDir: string): string {
-  return Deno.env.get("CLEARML_AGENT_TEMP_STDOUT_FILE_DIR") || tmpDir;
+  return envText("CLEARML_AGENT_TEMP_STDOUT_FILE_DIR") ?? tmpDir;
 }
 
 /** A new daemon log file path. */

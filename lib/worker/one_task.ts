@@ -16,7 +16,7 @@ import { unregisterWorker } from "../api/workers.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { runTask } from "../job/runner.ts";
 import type { DockerMode } from "../job/container_task.ts";
-import { selfCommand } from "../job/self_command.ts";
+import { selfCommand } from "../process/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { connect } from "./daemon.ts";
@@ -24,6 +24,7 @@ import type { WorkerSignals } from "./worker.ts";
 import { agentTempDir, type WorkerIdSpec, WorkerSlot } from "./worker_identity.ts";
 import { WorkerStatusReporter } from "./worker_status.ts";
 import { clearRunState, runStatePath, writeRunState } from "./reconcile.ts";
+import { envFlag, envText } from "../clearml_env.ts";
 
 /** Options of `runOneTask`. */
 export interface OneTaskOptions {
@@ -80,7 +81,7 @@ export async function runOneTask(o: OneTaskOptions): Promise<number> {
       spoolRoot: `${stateDir}/spool`,
       graceMs: o.config.agent.abort_grace_s * 1000,
       pingIntervalMs: o.config.agent.task_ping_interval_sec * 1000,
-      abortCallbackCmd: Deno.env.get("CLEARML_AGENT_ABORT_CALLBACK_CMD") || undefined,
+      abortCallbackCmd: envText("CLEARML_AGENT_ABORT_CALLBACK_CMD"),
       abortCallbackTimeoutMs: Math.min(180, o.config.agent.abort_callback_max_timeout) * 1000,
       shutdown: o.signals.stop,
       hardStop: o.signals.hardStop,
@@ -89,7 +90,7 @@ export async function runOneTask(o: OneTaskOptions): Promise<number> {
       docker: o.docker,
       runFolders: [`${o.expand(o.config.agent.venvs_dir)}/runs`, ...(o.docker ? [o.docker.runBase] : [])],
     });
-    const propagate = /^(1|true|yes|y|on|t)$/i.test(Deno.env.get("CLEARML_AGENT_PROPAGATE_EXITCODE") ?? "");
+    const propagate = envFlag("CLEARML_AGENT_PROPAGATE_EXITCODE");
     return propagate ? outcome.exitCode ?? 1 : 0;
   } finally {
     await clearRunState(statePath);

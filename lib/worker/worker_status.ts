@@ -14,7 +14,7 @@
  */
 
 import type { ApiClient } from "../api/client.ts";
-import { log } from "../log.ts";
+import { log } from "../logger.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { reportWorkerStatus } from "../api/workers.ts";
 import type { MachineStats, ResourceMonitor } from "../stats/resource_monitor.ts";

@@ -219,7 +219,7 @@ Deno.test("ApiClient.call() reports a network error as ApiError code 0 after the
 Deno.test("ApiClient wire trace logs requests with the secret and token masked", async () => {
   const srv = fakeServer(() => undefined);
   const lines: string[] = [];
-  const { log } = await import("../../lib/log.ts");
+  const { log } = await import("../../lib/logger.ts");
   const previous = log.level;
   log.setLevel("debug");
   log.setSink((l) => lines.push(l));

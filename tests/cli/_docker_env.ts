@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import { type DaemonEnv, type DaemonProcess, startDaemonEnv } from "../helpers/daemon_env.ts";
-import { containersWith, requireEngine, TEST_IMAGE, TEST_LABEL } from "../executors/_engine_env.ts";
+import { containersWith, requireEngine, TEST_IMAGE, TEST_LABEL } from "../executors/docker/_engine_env.ts";
 
 export { TEST_IMAGE, TEST_LABEL };
 

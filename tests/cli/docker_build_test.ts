@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeTinyIndex, serveFolder } from "../helpers/execute_env.ts";
-import { removeImage, requireEngine } from "../executors/_engine_env.ts";
+import { removeImage, requireEngine } from "../executors/docker/_engine_env.ts";
 import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE, TEST_LABEL } from "./_docker_env.ts";
 
 /** `docker run --rm --network host IMAGE [CMD...]` through the engine; resolves to the exit code and output. */

@@ -2,7 +2,7 @@
  * `daemon --docker` with bad input: each task fails with one clear reason and the daemon goes on with the next.
  */
 import assert from "node:assert/strict";
-import { importImage, removeImage } from "../executors/_engine_env.ts";
+import { importImage, removeImage } from "../executors/docker/_engine_env.ts";
 import { scriptTask, startDockerEnv, TEST_IMAGE } from "./_docker_env.ts";
 
 const ended = (t: Record<string, unknown>) => ["completed", "failed", "stopped"].includes(t.status as string);

@@ -3,7 +3,7 @@
  * puts the container on the host network by itself, so the agent inside reaches the loopback server.
  */
 import assert from "node:assert/strict";
-import { removeImage } from "../executors/_engine_env.ts";
+import { removeImage } from "../executors/docker/_engine_env.ts";
 import { spawnServerProcess } from "../helpers/server.ts";
 import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE } from "./_docker_env.ts";
 

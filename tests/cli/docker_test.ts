@@ -8,7 +8,7 @@ import { createGitFixture } from "../helpers/git_repo.ts";
 import { serveGitHttp } from "../helpers/git_http_server.ts";
 import { makeTinyIndex, serveFolder } from "../helpers/execute_env.ts";
 import { TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../helpers/server.ts";
-import { requireEngine } from "../executors/_engine_env.ts";
+import { requireEngine } from "../executors/docker/_engine_env.ts";
 import { scriptTask, startDockerEnv, taskOutput, TEST_IMAGE } from "./_docker_env.ts";
 
 async function git(cwd: string, ...args: string[]): Promise<string> {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { agentCommand, runCli } from "../helpers/cli.ts";
 import { startTestServer, TEST_ACCESS_KEY, TEST_SECRET_KEY } from "../helpers/server.ts";
-import { confSnippet } from "../../lib/server/credentials.ts";
+import { confSnippet } from "../../lib/server/auth/credentials.ts";
 import { TmuxSession } from "./_tmux.ts";
 
 /** Deno's cache of this process, so that a CLI run with another HOME does not rebuild it. */

@@ -37,7 +37,7 @@ Deno.test("clearml-agent rejects an unknown subcommand with exit code 2", async 
 });
 
 Deno.test("the agent task of deno.json is the source launcher every agent process uses", async () => {
-  const { LAUNCHER_FLAGS } = await import("../../lib/job/self_command.ts");
+  const { LAUNCHER_FLAGS } = await import("../../lib/process/self_command.ts");
   const { ROOT } = await import("../helpers/cli.ts");
   const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
   assert.equal(tasks.agent, `./node_modules/.bin/deno run ${LAUNCHER_FLAGS.join(" ")} main.ts`);

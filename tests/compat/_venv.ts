@@ -10,7 +10,7 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { rewritePaths } from "../../lib/job/venv_cache.ts";
+import { rewritePaths } from "../../lib/setup/python/venv_cache.ts";
 
 /** This folder (`tests/compat`). */
 export const COMPAT_DIR = dirname(fileURLToPath(import.meta.url));

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sourceLauncher } from "../../lib/job/self_command.ts";
+import { sourceLauncher } from "../../lib/process/self_command.ts";
 import { fileURLToPath } from "node:url";
 
 /** The repository root. */

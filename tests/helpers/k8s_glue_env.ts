@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { sourceLauncher } from "../../lib/job/self_command.ts";
+import { sourceLauncher } from "../../lib/process/self_command.ts";
 import { ROOT } from "./cli.ts";
 import { type DaemonEnv, type DaemonProcess, spawnDaemon, startDaemonEnv } from "./daemon_env.ts";
 import { type KubeCluster, startKubeCluster } from "./kube_cluster.ts";

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { Logger } from "../../lib/log.ts";
+import { Logger } from "../../lib/logger.ts";
 import { type ServerHandle, startServer, type StartServerOptions } from "../../lib/server/server.ts";
 import { agentCommand, ROOT } from "./cli.ts";
 

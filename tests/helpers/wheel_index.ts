@@ -8,8 +8,8 @@
 
 import { join } from "node:path";
 import { VenvExecutor } from "../../executors/venv.ts";
-import { findUv, installTool } from "../../lib/job/installer.ts";
-import { poetryDirName } from "../../lib/job/lock_project.ts";
+import { findUv, installTool } from "../../lib/setup/python/installer.ts";
+import { poetryDirName } from "../../lib/setup/python/lock_project.ts";
 
 /** One wheel: `import <name>` gives `VERSION`. */
 export interface WheelSpec {

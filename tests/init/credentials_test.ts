@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { endsBlock, parsePastedBlock, secretHint } from "../../lib/init/credentials.ts";
-import { confSnippet } from "../../lib/server/credentials.ts";
+import { confSnippet } from "../../lib/server/auth/credentials.ts";
 
 const WEB_APP_BLOCK = `api {
   web_server: https://app.clear.ml

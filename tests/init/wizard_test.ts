@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { runWizard, type Verifier, type WizardAnswers, WizardError } from "../../lib/init/wizard.ts";
-import { confSnippet } from "../../lib/server/credentials.ts";
+import { confSnippet } from "../../lib/server/auth/credentials.ts";
 
 function scripted(lines: string[]) {
   let transcript = "";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { finalStatusOf, type RunEnd } from "../../lib/job/final_status.ts";
 import { classifyTaskState, RESET_CHECKS } from "../../lib/job/abort_watcher.ts";
-import { isCompiled, selfCommand } from "../../lib/job/self_command.ts";
+import { isCompiled, selfCommand } from "../../lib/process/self_command.ts";
 
 Deno.test("finalStatusOf() maps every way a run ends to one call and a distinct reason", () => {
   const table: [RunEnd, string | null, string, string][] = [

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { runTask, type TaskRunnerOptions } from "../../lib/job/runner.ts";
-import { selfCommand } from "../../lib/job/self_command.ts";
+import { selfCommand } from "../../lib/process/self_command.ts";
 import { type DaemonEnv, startDaemonEnv } from "../helpers/daemon_env.ts";
 
 function options(env: DaemonEnv, taskId: string, extra: Partial<TaskRunnerOptions> = {}): TaskRunnerOptions {

@@ -6,14 +6,14 @@
  * @module
  */
 
-import type { StreamerClock } from "../../lib/logs/streamer.ts";
+import type { Clock } from "../../lib/clock.ts";
 
 interface Timer {
   at: number;
   resolve: () => void;
 }
 
-export class VirtualClock implements StreamerClock {
+export class VirtualClock implements Clock {
   t = 1_700_000_000_000;
   #timers: Timer[] = [];
   /** Every sleep requested, in order (ms). */

@@ -3,7 +3,7 @@ import { LogStreamer, type LogStreamerOptions } from "../../lib/logs/streamer.ts
 import { LogSpool } from "../../lib/logs/spool.ts";
 import { MemoryLogQueue } from "../../lib/logs/log_queue.ts";
 import type { LogEvent } from "../../lib/logs/log_events.ts";
-import { clearSecrets, registerSecret } from "../../lib/logs/redact.ts";
+import { clearSecrets, registerSecret } from "../../lib/secrets/redact.ts";
 import { drive, VirtualClock } from "./_virtual_clock.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

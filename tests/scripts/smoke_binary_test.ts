@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sourceLauncher } from "../../lib/job/self_command.ts";
+import { sourceLauncher } from "../../lib/process/self_command.ts";
 import { ROOT } from "../helpers/cli.ts";
 
 const SCRIPT = join(ROOT, "scripts", "smoke_binary.sh");

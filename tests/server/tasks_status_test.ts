@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TASK_STATUSES, type TaskStatus } from "../../lib/server/model.ts";
+import { TASK_STATUSES, type TaskStatus } from "../../lib/server/storage/model.ts";
 import { TRANSITIONS, validateTransition } from "../../lib/server/services/tasks_status.ts";
 import { ServerError } from "../../lib/server/errors.ts";
 import { type ApiClient, withServer } from "../helpers/server.ts";

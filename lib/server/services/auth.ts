@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MAX_TOKEN_SEC } from "../auth.ts";
+import { MAX_TOKEN_SEC } from "../auth/auth.ts";
 import type { Registry } from "../registry.ts";
 
 /** Register the auth endpoints. */

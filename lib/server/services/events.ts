@@ -9,7 +9,7 @@
 
 import { errors } from "../errors.ts";
 import { type Doc, isObject } from "../json.ts";
-import type { TaskDoc } from "../model.ts";
+import type { TaskDoc } from "../storage/model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { applyEventToTask, EVENT_TYPES, md5 } from "./events_metrics.ts";

@@ -9,7 +9,7 @@
 
 import { errors } from "../errors.ts";
 import type { Doc } from "../json.ts";
-import type { SqlValue } from "../store.ts";
+import type { SqlValue } from "../storage/store.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { getTask } from "./tasks_status.ts";
 

@@ -9,7 +9,7 @@
 
 import { createHash } from "node:crypto";
 import type { Doc } from "../json.ts";
-import type { TaskDoc } from "../model.ts";
+import type { TaskDoc } from "../storage/model.ts";
 
 /** The five event types. */
 export const EVENT_TYPES: ReadonlySet<string> = new Set([

@@ -7,7 +7,7 @@
 
 import { errors } from "../errors.ts";
 import { type Doc, isObject } from "../json.ts";
-import type { SqlValue } from "../store.ts";
+import type { SqlValue } from "../storage/store.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { getTask } from "./tasks_status.ts";
 import { EVENT_TYPES } from "./events_metrics.ts";

@@ -9,8 +9,8 @@
 import { shaped } from "../default_shape.ts";
 import { errors } from "../errors.ts";
 import { clone, type Doc, isObject, newId } from "../json.ts";
-import type { ModelDoc, TaskDoc } from "../model.ts";
-import { project, type QuerySpec, runQuery } from "../query.ts";
+import type { ModelDoc, TaskDoc } from "../storage/model.ts";
+import { project, type QuerySpec, runQuery } from "../queries/query.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { getTask, publishTask } from "./tasks_status.ts";

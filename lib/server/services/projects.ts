@@ -8,9 +8,9 @@
 import { shaped } from "../default_shape.ts";
 import { errors, ServerError } from "../errors.ts";
 import { type Doc, newId } from "../json.ts";
-import type { ProjectDoc } from "../model.ts";
-import { project as projectFields, type QuerySpec, runQuery } from "../query.ts";
-import { Params } from "../params.ts";
+import type { ProjectDoc } from "../storage/model.ts";
+import { project as projectFields, type QuerySpec, runQuery } from "../queries/query.ts";
+import { Params } from "../queries/params.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 

@@ -8,7 +8,7 @@
 import { shaped } from "../default_shape.ts";
 import { errors } from "../errors.ts";
 import type { Doc } from "../json.ts";
-import type { Db, QueueDoc } from "../model.ts";
+import type { Db, QueueDoc } from "../storage/model.ts";
 import type { CallContext } from "../registry.ts";
 import { isoDate } from "../time.ts";
 
@@ -117,11 +117,6 @@ export function rewriteEntries(db: Db, queueId: string, entries: Entry[], now: n
     )
   );
   touchQueue(db, queueId, now);
-}
-
-/** Queues a task is in. */
-export function queuesOfTask(db: Db, taskId: string): string[] {
-  return db.store.all("SELECT DISTINCT queue FROM queue_entries WHERE task = ?", taskId).map((r) => String(r.queue));
 }
 
 /** The queue document as returned (entries joined, tags sorted, old-version metadata as a list). */

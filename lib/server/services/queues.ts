@@ -7,8 +7,8 @@
 
 import { errors } from "../errors.ts";
 import { type Doc, isObject, newId } from "../json.ts";
-import type { QueueDoc, TaskStatus } from "../model.ts";
-import { project, type QuerySpec, runQuery } from "../query.ts";
+import type { QueueDoc, TaskStatus } from "../storage/model.ts";
+import { project, type QuerySpec, runQuery } from "../queries/query.ts";
 import { below, type CallContext, type Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { appendEntry, countEntries, defaultQueue, entriesOf, getQueue, popHead, queueKey } from "./queue_entries.ts";

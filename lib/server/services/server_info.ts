@@ -4,10 +4,10 @@
  * @module
  */
 
-import { SERVER_EXTENSIONS, SERVER_VERSION } from "../auth.ts";
+import { SERVER_EXTENSIONS, SERVER_VERSION } from "../auth/auth.ts";
 import { MAX_VERSION, type Registry } from "../registry.ts";
 import { EMBEDDED_BUILD, VERSION } from "../../version.ts";
-import { COMPANY_NAME } from "../model.ts";
+import { COMPANY_NAME } from "../storage/model.ts";
 
 /** Our long-poll extension, as described in `server.info` (a real ClearML server has no such key). */
 export const EXTENSIONS_INFO = {

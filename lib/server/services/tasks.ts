@@ -7,9 +7,9 @@
 
 import { errors } from "../errors.ts";
 import { clone, type Doc, isObject, newId } from "../json.ts";
-import type { TaskDoc } from "../model.ts";
-import { Params } from "../params.ts";
-import { runQuery } from "../query.ts";
+import type { TaskDoc } from "../storage/model.ts";
+import { Params } from "../queries/params.ts";
+import { runQuery } from "../queries/query.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { ensureProject } from "./projects.ts";

@@ -9,7 +9,7 @@
 import { scriptFieldProblem } from "../../task/script_fields.ts";
 import { errors } from "../errors.ts";
 import { type Doc, isObject } from "../json.ts";
-import { TASK_STATUSES, type TaskDoc } from "../model.ts";
+import { TASK_STATUSES, type TaskDoc } from "../storage/model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { getTask } from "./tasks_status.ts";

@@ -10,8 +10,8 @@
 import { scriptFieldProblem } from "../../task/script_fields.ts";
 import { errors } from "../errors.ts";
 import { clone, type Doc, isObject } from "../json.ts";
-import { type ParamItem, TASK_TYPES, type TaskDoc } from "../model.ts";
-import type { Params } from "../params.ts";
+import { type ParamItem, TASK_TYPES, type TaskDoc } from "../storage/model.ts";
+import type { Params } from "../queries/params.ts";
 import type { CallContext } from "../registry.ts";
 import { isoDate } from "../time.ts";
 

@@ -8,7 +8,7 @@
 
 import { errors } from "../errors.ts";
 import type { Doc } from "../json.ts";
-import type { ParamItem, TaskDoc } from "../model.ts";
+import type { ParamItem, TaskDoc } from "../storage/model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { getTask } from "./tasks_status.ts";

@@ -7,7 +7,7 @@
 
 import { errors } from "../errors.ts";
 import { deletePath, type Doc } from "../json.ts";
-import type { TaskDoc, TaskStatus } from "../model.ts";
+import type { TaskDoc, TaskStatus } from "../storage/model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate, parseDate } from "../time.ts";
 import { appendEntry, defaultQueue, getQueue, inQueue, removeEntry, removeFromAllQueues } from "./queue_entries.ts";

@@ -8,7 +8,7 @@
 
 import { errors } from "../errors.ts";
 import { deletePath, type Doc, setPath } from "../json.ts";
-import { TASK_STATUSES, type TaskDoc, type TaskStatus } from "../model.ts";
+import { TASK_STATUSES, type TaskDoc, type TaskStatus } from "../storage/model.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate, parseDate } from "../time.ts";
 

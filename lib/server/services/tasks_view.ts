@@ -9,8 +9,8 @@
 
 import { shaped } from "../default_shape.ts";
 import { clone, type Doc } from "../json.ts";
-import type { TaskDoc } from "../model.ts";
-import { project, type QuerySpec } from "../query.ts";
+import type { TaskDoc } from "../storage/model.ts";
+import { project, type QuerySpec } from "../queries/query.ts";
 import { below, type Version } from "../registry.ts";
 
 /** The `get_all` description of tasks. */

@@ -8,9 +8,9 @@
 
 import { errors, ServerError } from "../errors.ts";
 import type { Doc } from "../json.ts";
-import type { Db } from "../model.ts";
-import { listPredicate } from "../query_filter.ts";
-import { escapeRegex } from "../query_regex.ts";
+import type { Db } from "../storage/model.ts";
+import { listPredicate } from "../queries/query_filter.ts";
+import { escapeRegex } from "../queries/query_regex.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { isoDate } from "../time.ts";
 import { countEntries, entriesOf } from "./queue_entries.ts";

@@ -8,12 +8,12 @@
  * @module
  */
 
-import type { Authenticator } from "../auth.ts";
-import type { IncomingCall } from "../dispatch.ts";
-import type { Reply } from "../envelope.ts";
-import { readBody } from "../http.ts";
+import type { Authenticator } from "../auth/auth.ts";
+import type { IncomingCall } from "../transport/dispatch.ts";
+import type { Reply } from "../transport/envelope.ts";
+import { readBody } from "../transport/request_body.ts";
 import { isObject } from "../json.ts";
-import type { Identity } from "../model.ts";
+import type { Identity } from "../storage/model.ts";
 import { ASSETS } from "./_assets.ts";
 
 /** URL prefix of the page's files. */
