@@ -25,7 +25,6 @@ import type { LoadedConfig } from "../config/load.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import { findTasksByName } from "../api/tasks.ts";
-import type { LogEvent } from "../api/types.ts";
 import { normalizeCudaVersion } from "../stats/cuda_version.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
@@ -88,7 +87,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
       upload: options.disableMonitoring
         ? undefined
         : async (events, signal) =>
-          void await addLogEvents(client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+          void await addLogEvents(client, events, { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
       spoolRoot: join(expand(config.agent.state_dir), "spool"),
       logFile: options.logFile,
       suppressCarriageReturn: config.agent.suppress_carriage_return,

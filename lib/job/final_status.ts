@@ -23,7 +23,7 @@
 import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import * as tasks from "../api/tasks.ts";
-import type { LogLevel } from "../api/types.ts";
+import type { LogLevel } from "../wire/log_event.ts";
 
 /** Why a run was stopped from outside, if it was. */
 export type StopCause = "user abort" | "agent shutdown" | "status changed";

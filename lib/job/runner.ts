@@ -17,7 +17,6 @@ import type { ApiClient } from "../api/client.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
-import type { LogEvent } from "../api/types.ts";
 import { tailFile } from "../logs/file_tail.ts";
 import { pumpLines } from "../logs/lines.ts";
 import { spawnChild } from "../process/child.ts";
@@ -199,7 +198,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     stdout: o.stdout,
     stderr: o.stdout,
     upload: async (events, signal) =>
-      void await addLogEvents(o.client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+      void await addLogEvents(o.client, events, { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
   });
   const runTag = `${o.taskId}.${crypto.randomUUID().slice(0, 8)}`;
   const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${runTag}.json`);

@@ -10,6 +10,7 @@ import { type Doc, isObject } from "../json.ts";
 import type { SqlValue } from "../storage/store.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { getTask } from "./tasks_status.ts";
+import type { TaskLogEvent, TaskLogPage } from "../../wire/log_event.ts";
 import { EVENT_TYPES } from "./events_metrics.ts";
 
 /** `metrics: [{metric, variants?}]` → an SQL condition and its parameters. */
@@ -32,7 +33,7 @@ function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
   return { sql: ` AND (${parts.join(" OR ")})`, params };
 }
 
-function getTaskLog(ctx: CallContext): Doc {
+function getTaskLog(ctx: CallContext): TaskLogPage {
   const p = ctx.params;
   const task = getTask(ctx, p.reqStr("task"));
   const batchSize = p.int("batch_size", { min: 1, max: 100_000 }) ?? 5000;
@@ -61,7 +62,7 @@ function getTaskLog(ctx: CallContext): Doc {
       ),
     );
   }
-  const events = rows.map((r) => JSON.parse(String(r.doc)));
+  const events: TaskLogEvent[] = rows.map((r) => JSON.parse(String(r.doc)));
   if ((order === "asc" && earlier) || (order === "desc" && !earlier)) events.reverse();
   const total = Number(ctx.db.store.get(`SELECT COUNT(*) AS n ${base}`, ...params)?.n ?? 0);
   return { events, returned: events.length, total };
