@@ -24,7 +24,7 @@ import type { ApiClient } from "../api/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
-import { findTasksByName } from "../api/tasks.ts";
+import { resolveExecuteTaskId } from "../task/resolve.ts";
 import { normalizeCudaVersion } from "../stats/cuda_version.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
@@ -35,16 +35,6 @@ import { TaskLog } from "../job/task_log.ts";
 import { runOneTask } from "../worker/one_task.ts";
 import { installStopSignals } from "../worker/daemon_process.ts";
 import { envText } from "../clearml_env.ts";
-
-async function resolveTaskId(client: ApiClient, idOrName: string): Promise<string> {
-  if (/^[-a-f0-9]{30,}$/.test(idOrName)) return idOrName;
-  const found = await findTasksByName(client, idOrName);
-  if (found.length === 1) return found[0].id;
-  if (found.length > 1) {
-    throw new Error(`Found multiple tasks with name "${idOrName}": ${found.map((t) => t.id).join(", ")}`);
-  }
-  return idOrName;
-}
 
 /**
  * The CUDA version (§10.3): configuration / `CUDA_VERSION` variables first, else the driver's from one
@@ -80,7 +70,7 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    taskId = await resolveTaskId(client, options.id);
+    taskId = await resolveExecuteTaskId(client, options.id);
     log = TaskLog.open({
       taskId,
       workerId,
@@ -188,7 +178,7 @@ async function fullMonitoring(
       client,
       config,
       expand: expander(),
-      taskId: await resolveTaskId(client, options.id),
+      taskId: await resolveExecuteTaskId(client, options.id),
       spec: {
         workerName: config.agent.worker_name,
         workerId: explicit,
