@@ -7,7 +7,7 @@
  *
  * `build --docker [IMAGE [ARGS...]] [--target NAME] [--entry-point reuse_task|clone_task] [--force-docker]`: the
  * same build inside a container of the task's image, committed as image NAME (default `task_id_<id>`;
- * `lib/job/build_image.ts`).
+ * `executors/docker/build_image.ts`).
  *
  * @module
  */
@@ -20,7 +20,7 @@ import { note, printOut } from "./_print.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
 import { buildTaskEnv, checkTarget } from "../setup/build_env.ts";
-import { buildTaskImage } from "../job/build_image.ts";
+import { buildTaskImage } from "../../executors/docker/build_image.ts";
 import { resolveTaskId } from "../task/resolve.ts";
 import { envRaw, envText } from "../clearml_env.ts";
 

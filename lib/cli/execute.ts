@@ -3,7 +3,8 @@
  * task with `--disable-monitoring`. Output goes to stdout/stderr; without `--disable-monitoring` it is also sent
  * to the server (through the task's on-disk log spool) and the final status is set. The exit code is the task's
  * (1 with one error line when the task could not run). `--full-monitoring` runs the task as a one-task daemon;
- * `--docker [IMAGE [ARGS...]]` does the same with the run in a container (docker mode, `lib/job/container_task.ts`).
+ * `--docker [IMAGE [ARGS...]]` does the same with the run in a container (docker mode,
+ * `executors/docker/task_container.ts`).
  * `--standalone-mode` and `CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL` / `CLEARML_AGENT_SKIP_PIP_VENV_INSTALL` /
  * `agent.package_manager.type: none` run the task on an interpreter as it is (image mode: no venv, no installs);
  * `CLEARML_AGENT_FORCE_CODE_DIR` names a folder that already holds the code (no clone).
@@ -19,7 +20,7 @@ import type { ExecuteOptions, GlobalOptions } from "./args_types.ts";
 import { formatError } from "./errors.ts";
 import { dockerMode } from "./_docker_setup.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
-import { applyConfigSections } from "../job/config_sections.ts";
+import { applyConfigSections } from "../config/config_sections.ts";
 import type { ApiClient } from "../api/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { addLogEvents } from "../api/events.ts";
@@ -30,7 +31,7 @@ import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
 import { type ExecuteResult, executeTask } from "../setup/execute.ts";
 import { imageModeOf } from "../setup/python/python_env.ts";
-import { EXIT_INFO_ENV, writeExitInfo } from "../job/final_status.ts";
+import { EXIT_INFO_ENV, writeExitInfo } from "../process/exit_status.ts";
 import { TaskLog } from "../job/task_log.ts";
 import { runOneTask } from "../worker/one_task.ts";
 import { installStopSignals } from "../worker/daemon_process.ts";

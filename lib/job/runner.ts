@@ -24,17 +24,10 @@ import { SetupError } from "../../executors/executor.ts";
 import { startHostRun } from "../../executors/host_run.ts";
 import type { TaskRun } from "../../executors/task_run.ts";
 import { watchForStop } from "./abort_watcher.ts";
-import {
-  EXIT_INFO_ENV,
-  type FinalStatus,
-  finalStatusOf,
-  readExitInfo,
-  type RunEnd,
-  sendFinalStatus,
-  type StopCause,
-} from "./final_status.ts";
+import { type FinalStatus, finalStatusOf, type RunEnd, sendFinalStatus, type StopCause } from "./final_status.ts";
+import { EXIT_INFO_ENV, readExitInfo } from "../process/exit_status.ts";
 import { TaskLog } from "./task_log.ts";
-import { type DockerMode, startTaskContainer } from "./container_task.ts";
+import { type DockerMode, startTaskContainer } from "../../executors/docker/task_container.ts";
 import { sleep } from "../sleep.ts";
 import { sweepDeadRuns } from "../process/run_folders.ts";
 
@@ -81,7 +74,7 @@ export interface TaskRunnerOptions {
   onStarted?: (pgid: number) => void | Promise<void>;
   /** The runner's own messages (not task output). @default console */
   say?: (line: string) => void;
-  /** Docker mode: the `execute` child runs in a container of the task's image (`container_task.ts`). */
+  /** Docker mode: the `execute` child runs in a container of the task's image (`executors/docker/`). */
   docker?: DockerMode;
   /** Folders of per-run files swept after the run: what an `execute` killed by a signal left is removed. */
   runFolders?: readonly string[];
