@@ -13,8 +13,8 @@ import { getTask } from "./tasks_status.ts";
 import type { TaskLogEvent, TaskLogPage } from "../../wire/log_event.ts";
 import { EVENT_TYPES } from "./events_metrics.ts";
 
-/** `metrics: [{metric, variants?}]` → an SQL condition and its parameters. */
-function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
+/** `metrics: [{metric, variants?}]` → an SQL condition and its parameters (the event reads and the charts). */
+export function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
   const metrics = ctx.params.objList("metrics");
   if (!metrics || metrics.length === 0) return { sql: "", params: [] };
   const parts: string[] = [];
@@ -22,13 +22,8 @@ function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
   for (const m of metrics) {
     if (typeof m.metric !== "string") throw errors.validation("metric name is required", { field: "metrics.metric" });
     const variants = Array.isArray(m.variants) ? m.variants.map(String) : [];
-    if (variants.length === 0) {
-      parts.push("metric = ?");
-      params.push(m.metric);
-    } else {
-      parts.push(`(metric = ? AND variant IN (${variants.map(() => "?").join(",")}))`);
-      params.push(m.metric, ...variants);
-    }
+    parts.push(variants.length === 0 ? "metric = ?" : `(metric = ? AND variant IN (${variants.map(() => "?")}))`);
+    params.push(m.metric, ...variants);
   }
   return { sql: ` AND (${parts.join(" OR ")})`, params };
 }
