@@ -61,7 +61,7 @@ import {
   maskedLine,
   PASSED_ENV,
 } from "./container_parts.ts";
-import type { TaskRun } from "../task_run.ts";
+import type { RunVerdict, TaskRun } from "../task_run.ts";
 
 /** Docker mode, as the daemon (or `execute --docker`) set it up once. */
 export interface DockerMode {
@@ -126,7 +126,7 @@ export interface TaskContainer extends TaskRun {
   readonly exitInfoPath: string;
   terminate(options?: { graceMs?: number; signal?: AbortSignal }): Promise<unknown>;
   /** How the run ended beyond the exit code: the container was OOM killed, or ended before the agent started. */
-  outcome(info: ExitInfo | null): Promise<{ oomKilled: boolean; setupFailure?: string }>;
+  outcome(info: ExitInfo | null): Promise<RunVerdict>;
   /** Remove the container and the run's files. Never throws. */
   dispose(): Promise<void>;
   /** The container itself (`build --docker` commits it). */
