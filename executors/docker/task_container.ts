@@ -20,7 +20,6 @@ import type { AgentConfig } from "../../lib/config/config_schema.ts";
 import type { ConfigTree } from "../../lib/config/merge.ts";
 import { registerSecret } from "../../lib/secrets/redact.ts";
 import { looksSecret } from "../../lib/secrets/secret_names.ts";
-import type { ExitInfo, ExitStatus } from "../../lib/process/exit_status.ts";
 import { SetupError } from "../executor.ts";
 import { ContainerRun } from "./executor.ts";
 import { runLabels } from "./cleanup.ts";
@@ -61,7 +60,7 @@ import {
   maskedLine,
   PASSED_ENV,
 } from "./container_parts.ts";
-import type { RunVerdict, TaskRun } from "../task_run.ts";
+import type { TaskRun } from "../task_run.ts";
 
 /** Docker mode, as the daemon (or `execute --docker`) set it up once. */
 export interface DockerMode {
@@ -117,18 +116,13 @@ export interface ContainerJob {
   title: (choice: ContainerChoice, args: string) => string;
 }
 
-/** A started task container. */
+/**
+ * A started task container: a `TaskRun` whose output is the container's log stream, whose `exitInfoPath` is on the
+ * host, whose `outcome` tells an OOM kill or an entry script that failed before the agent started, and whose
+ * `dispose` removes the container and the run's files.
+ */
 export interface TaskContainer extends TaskRun {
   readonly output: ReadableStream<Uint8Array>;
-  readonly status: Promise<ExitStatus>;
-  readonly exited: ExitStatus | null;
-  /** Host path of the agent's exit info. */
-  readonly exitInfoPath: string;
-  terminate(options?: { graceMs?: number; signal?: AbortSignal }): Promise<unknown>;
-  /** How the run ended beyond the exit code: the container was OOM killed, or ended before the agent started. */
-  outcome(info: ExitInfo | null): Promise<RunVerdict>;
-  /** Remove the container and the run's files. Never throws. */
-  dispose(): Promise<void>;
   /** The container itself (`build --docker` commits it). */
   readonly run: ContainerRun;
   /** The image it runs, as chosen and as the engine describes it. */
