@@ -3,8 +3,10 @@
  * - no source file over 500 lines (`lib/`, `executors/`, `main.ts`);
  * - `Deno.exit` only in `main.ts`;
  * - a `_name.ts` file is private to its folder: only files in the same folder import it;
- * - dependencies point one way: cli → worker → setup (the task child) → job (the daemon side) → executors →
- *   process, with `api`, `config`, `logs`, `stats`, `gpus` as leaves, `lib/secrets` and `lib/wire` (the task vocabulary) below all of them, and the embedded server (`lib/server`) independent of the agent.
+ * - dependencies point one way: cli → worker → setup (the task child) → job (the daemon side) → executors (where
+ *   a task runs: the host, docker with its launcher and image build, kubernetes) → process, with `api`, `config`,
+ *   `logs`, `stats`, `gpus` as leaves, `lib/secrets` and `lib/wire` (the wire vocabulary: task statuses and types,
+ *   log events) below all of them, and the embedded server (`lib/server`) independent of the agent.
  *
  * Prints one line per violation and exits 1 if there is any.
  *
@@ -42,7 +44,7 @@ const FORBIDDEN: Record<string, string[]> = {
   "lib/stats": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/gpus": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api", "lib/config"],
   "lib/process": ["lib/cli", "lib/worker", "lib/job", "executors", "lib/server", "lib/api"],
-  "executors": ["lib/cli", "lib/worker", "lib/job", "lib/server"],
+  "executors": ["lib/cli", "lib/worker", "lib/job", "lib/setup", "lib/k8s", "lib/server"],
   "lib/job": ["lib/cli", "lib/worker", "lib/server", "lib/setup"],
   "lib/setup": ["lib/cli", "lib/worker", "lib/server", "lib/k8s"],
   "lib/worker": ["lib/cli", "lib/server"],

@@ -1,5 +1,5 @@
 /**
- * Pieces of a task container that `container_task.ts` assembles: the docker arguments screened and merged, the
+ * Pieces of a task container that `task_container.ts` assembles: the docker arguments screened and merged, the
  * `--env-file` files read, the printed command masked, the glibc check of an image, the extra labels and the
  * container name.
  *

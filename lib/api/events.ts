@@ -6,7 +6,8 @@
  */
 
 import type { ApiClient, CallOptions } from "./client.ts";
-import type { AddBatchResult, LogEvent } from "./types.ts";
+import type { AddBatchResult } from "./types.ts";
+import type { LogEvent, TaskLogEvent, TaskLogPage } from "../wire/log_event.ts";
 
 /** Largest request body the reference sends to `events.add_batch`. */
 export const MAX_BATCH_BYTES = 1_048_576;
@@ -40,16 +41,6 @@ export async function addLogEvents(
   return added;
 }
 
-/** One log event as `events.get_task_log` returns it. */
-export interface TaskLogEvent {
-  timestamp: number;
-  level?: string;
-  msg?: string;
-  worker?: string;
-  "@timestamp"?: string;
-  [key: string]: unknown;
-}
-
 /**
  * `events.get_task_log` (≥ 2.9 shape) oldest first: events strictly after `fromTimestamp` (epoch ms), at most
  * `batchSize` plus every other event of the last one's timestamp (the server never splits a timestamp).
@@ -62,7 +53,7 @@ export async function getTaskLog(
 ): Promise<{ events: TaskLogEvent[]; total: number }> {
   const body: Record<string, unknown> = { task, navigate_earlier: false, batch_size: query.batchSize ?? 5000 };
   if (query.fromTimestamp !== undefined) body.from_timestamp = query.fromTimestamp;
-  const data = await client.call<{ events?: TaskLogEvent[]; total?: number }>("events.get_task_log", body, {
+  const data = await client.call<Partial<TaskLogPage>>("events.get_task_log", body, {
     version: "2.9",
     ...options,
   });

@@ -72,19 +72,6 @@ export interface Task {
   [key: string]: unknown;
 }
 
-/** Log levels the agent sends (upper case, as the reference). */
-export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
-
-/** One `events.add_batch` log event. */
-export interface LogEvent {
-  type: "log";
-  task: string;
-  level: LogLevel;
-  msg: string;
-  worker?: string;
-  timestamp: number;
-}
-
 /** `events.add_batch` result. */
 export interface AddBatchResult {
   added?: number;

@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import type { LoadedConfig } from "../config/load.ts";
-import type { DockerMode } from "../job/container_task.ts";
+import type { DockerMode } from "../../executors/docker/task_container.ts";
 import { containerSelf } from "../../executors/docker/self_command.ts";
 import { engineAddress, engineMessage, openEngine } from "../../executors/docker/engine.ts";
 import { gpuAssignment } from "../../executors/docker/spec.ts";

@@ -7,7 +7,7 @@
  *
  * `build --docker [IMAGE [ARGS...]] [--target NAME] [--entry-point reuse_task|clone_task] [--force-docker]`: the
  * same build inside a container of the task's image, committed as image NAME (default `task_id_<id>`;
- * `lib/job/build_image.ts`).
+ * `executors/docker/build_image.ts`).
  *
  * @module
  */
@@ -20,7 +20,7 @@ import { note, printOut } from "./_print.ts";
 import { SetupError } from "../../executors/executor.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
 import { buildTaskEnv, checkTarget } from "../setup/build_env.ts";
-import { buildTaskImage } from "../job/build_image.ts";
+import { buildTaskImage } from "../../executors/docker/build_image.ts";
 import { resolveTaskId } from "../task/resolve.ts";
 import { envRaw, envText } from "../clearml_env.ts";
 
@@ -31,6 +31,23 @@ function expander(home: string): (path: string) => string {
   };
 }
 
+/** Run one build, cancelled by SIGINT or SIGTERM; a setup failure is reported as the task's. */
+async function building(taskId: string, build: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    return await build(controller.signal);
+  } catch (err) {
+    if (err instanceof SetupError) throw new Error(`Cannot build task "${taskId}": ${err.message}`);
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
 /** Run `build`; resolves to the exit code. */
 export async function runBuildCommand(global: GlobalOptions, options: BuildOptions): Promise<number> {
   if (options.docker) return await buildDocker(global, options);
@@ -39,11 +56,7 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
   const expand = expander(home);
   const taskId = await resolveTaskId(client, options.id);
   const target = resolve(options.target ?? join(expand(config.agent.venvs_dir), `task_${taskId}`));
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  try {
+  return await building(taskId, async (signal) => {
     await checkTarget(target);
     note(`Building the environment of task id [${taskId}] in ${target}`);
     const built = await buildTaskEnv({
@@ -58,7 +71,7 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
       say: note,
       output: (chunk) => void Deno.stderr.writeSync(chunk),
       toolsDir: envText("CLEARML_AGENT_TOOLS_DIR") ?? join(home, ".clearml", "tools"),
-      signal: controller.signal,
+      signal,
     });
     const entry = built.entryPoint.startsWith("-") ? built.entryPoint : join(built.cwd, built.entryPoint);
     const infoFile = envRaw("CLEARML_AGENT_BUILD_INFO");
@@ -78,13 +91,7 @@ export async function runBuildCommand(global: GlobalOptions, options: BuildOptio
       ].join("\n"),
     );
     return 0;
-  } catch (err) {
-    if (err instanceof SetupError) throw new Error(`Cannot build task "${taskId}": ${err.message}`);
-    throw err;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-  }
+  });
 }
 
 /** `build --docker`: the environment built in a container, committed as an image. */
@@ -93,11 +100,7 @@ async function buildDocker(global: GlobalOptions, options: BuildOptions): Promis
   const home = Deno.env.get("HOME") ?? "/root";
   const taskId = await resolveTaskId(client, options.id);
   const target = options.target ?? `task_id_${taskId}`;
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  try {
+  return await building(taskId, async (signal) => {
     const docker = await dockerMode({
       loaded,
       expand: expander(home),
@@ -118,15 +121,9 @@ async function buildDocker(global: GlobalOptions, options: BuildOptions): Promis
       debug: global.debug,
       say: note,
       write: (chunk) => void Deno.stderr.writeSync(chunk),
-      signal: controller.signal,
+      signal,
     });
     await printOut(`${built.image} ${built.id}\n`);
     return 0;
-  } catch (err) {
-    if (err instanceof SetupError) throw new Error(`Cannot build task "${taskId}": ${err.message}`);
-    throw err;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-  }
+  });
 }

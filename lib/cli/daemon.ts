@@ -15,7 +15,7 @@ import { NotImplementedError } from "./errors.ts";
 import { ConfigError } from "../config/errors.ts";
 import { parseGpuSpec } from "../gpus/spec.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
-import { applyConfigSections } from "../job/config_sections.ts";
+import { applyConfigSections } from "../config/config_sections.ts";
 import { log } from "../logger.ts";
 import { runDaemon } from "../worker/daemon.ts";
 import {

@@ -3,7 +3,8 @@
  * task with `--disable-monitoring`. Output goes to stdout/stderr; without `--disable-monitoring` it is also sent
  * to the server (through the task's on-disk log spool) and the final status is set. The exit code is the task's
  * (1 with one error line when the task could not run). `--full-monitoring` runs the task as a one-task daemon;
- * `--docker [IMAGE [ARGS...]]` does the same with the run in a container (docker mode, `lib/job/container_task.ts`).
+ * `--docker [IMAGE [ARGS...]]` does the same with the run in a container (docker mode,
+ * `executors/docker/task_container.ts`).
  * `--standalone-mode` and `CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL` / `CLEARML_AGENT_SKIP_PIP_VENV_INSTALL` /
  * `agent.package_manager.type: none` run the task on an interpreter as it is (image mode: no venv, no installs);
  * `CLEARML_AGENT_FORCE_CODE_DIR` names a folder that already holds the code (no clone).
@@ -19,33 +20,22 @@ import type { ExecuteOptions, GlobalOptions } from "./args_types.ts";
 import { formatError } from "./errors.ts";
 import { dockerMode } from "./_docker_setup.ts";
 import { apiClientFor, expander, gpuSelection, loadAgentConfig } from "./_agent_setup.ts";
-import { applyConfigSections } from "../job/config_sections.ts";
+import { applyConfigSections } from "../config/config_sections.ts";
 import type { ApiClient } from "../api/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
-import { findTasksByName } from "../api/tasks.ts";
-import type { LogEvent } from "../api/types.ts";
+import { resolveExecuteTaskId } from "../task/resolve.ts";
 import { normalizeCudaVersion } from "../stats/cuda_version.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { VenvExecutor } from "../../executors/venv.ts";
 import { type ExecuteResult, executeTask } from "../setup/execute.ts";
 import { imageModeOf } from "../setup/python/python_env.ts";
-import { EXIT_INFO_ENV, writeExitInfo } from "../job/final_status.ts";
+import { EXIT_INFO_ENV, writeExitInfo } from "../process/exit_status.ts";
 import { TaskLog } from "../job/task_log.ts";
 import { runOneTask } from "../worker/one_task.ts";
 import { installStopSignals } from "../worker/daemon_process.ts";
 import { envText } from "../clearml_env.ts";
-
-async function resolveTaskId(client: ApiClient, idOrName: string): Promise<string> {
-  if (/^[-a-f0-9]{30,}$/.test(idOrName)) return idOrName;
-  const found = await findTasksByName(client, idOrName);
-  if (found.length === 1) return found[0].id;
-  if (found.length > 1) {
-    throw new Error(`Found multiple tasks with name "${idOrName}": ${found.map((t) => t.id).join(", ")}`);
-  }
-  return idOrName;
-}
 
 /**
  * The CUDA version (§10.3): configuration / `CUDA_VERSION` variables first, else the driver's from one
@@ -81,14 +71,14 @@ export async function runExecuteCommand(global: GlobalOptions, options: ExecuteO
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    taskId = await resolveTaskId(client, options.id);
+    taskId = await resolveExecuteTaskId(client, options.id);
     log = TaskLog.open({
       taskId,
       workerId,
       upload: options.disableMonitoring
         ? undefined
         : async (events, signal) =>
-          void await addLogEvents(client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+          void await addLogEvents(client, events, { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
       spoolRoot: join(expand(config.agent.state_dir), "spool"),
       logFile: options.logFile,
       suppressCarriageReturn: config.agent.suppress_carriage_return,
@@ -189,7 +179,7 @@ async function fullMonitoring(
       client,
       config,
       expand: expander(),
-      taskId: await resolveTaskId(client, options.id),
+      taskId: await resolveExecuteTaskId(client, options.id),
       spec: {
         workerName: config.agent.worker_name,
         workerId: explicit,

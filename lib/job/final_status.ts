@@ -23,7 +23,7 @@
 import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import * as tasks from "../api/tasks.ts";
-import type { LogLevel } from "../api/types.ts";
+import type { LogLevel } from "../wire/log_event.ts";
 
 /** Why a run was stopped from outside, if it was. */
 export type StopCause = "user abort" | "agent shutdown" | "status changed";
@@ -133,34 +133,5 @@ export async function sendFinalStatus(
   } catch (err) {
     if (!(err instanceof ApiError) || options.signal?.aborted) throw err;
     return `Warning: could not update task id '${taskId}' status to ${status.call}: ${err.message}`;
-  }
-}
-
-/** What an `execute` child reports to the daemon about its run (written to `CLEARML_AGENT_EXIT_INFO`). */
-export interface ExitInfo {
-  /** The task process's exit code (128 + N for a signal), or 1 when it never ran. */
-  exitCode: number;
-  /** The signal number that ended the task process, if one did. */
-  signalNumber?: number;
-  /** Set when environment setup failed: the one-line reason. */
-  setupFailure?: string;
-}
-
-/** The variable that tells an `execute` child where to write its `ExitInfo`. */
-export const EXIT_INFO_ENV = "CLEARML_AGENT_EXIT_INFO";
-
-/** Write `info` as JSON (aside, then renamed into place). */
-export async function writeExitInfo(path: string, info: ExitInfo): Promise<void> {
-  await Deno.writeTextFile(`${path}.tmp`, JSON.stringify(info) + "\n");
-  await Deno.rename(`${path}.tmp`, path);
-}
-
-/** Read an `ExitInfo`; `null` when there is none (the child died before writing it) or it is not one. */
-export async function readExitInfo(path: string): Promise<ExitInfo | null> {
-  try {
-    const value = JSON.parse(await Deno.readTextFile(path));
-    return value && typeof value.exitCode === "number" ? value as ExitInfo : null;
-  } catch {
-    return null;
   }
 }

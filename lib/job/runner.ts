@@ -17,7 +17,6 @@ import type { ApiClient } from "../api/client.ts";
 import { addLogEvents } from "../api/events.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
-import type { LogEvent } from "../api/types.ts";
 import { tailFile } from "../logs/file_tail.ts";
 import { pumpLines } from "../logs/lines.ts";
 import { spawnChild } from "../process/child.ts";
@@ -25,17 +24,10 @@ import { SetupError } from "../../executors/executor.ts";
 import { startHostRun } from "../../executors/host_run.ts";
 import type { TaskRun } from "../../executors/task_run.ts";
 import { watchForStop } from "./abort_watcher.ts";
-import {
-  EXIT_INFO_ENV,
-  type FinalStatus,
-  finalStatusOf,
-  readExitInfo,
-  type RunEnd,
-  sendFinalStatus,
-  type StopCause,
-} from "./final_status.ts";
+import { type FinalStatus, finalStatusOf, type RunEnd, sendFinalStatus, type StopCause } from "./final_status.ts";
+import { EXIT_INFO_ENV, readExitInfo } from "../process/exit_status.ts";
 import { TaskLog } from "./task_log.ts";
-import { type DockerMode, startTaskContainer } from "./container_task.ts";
+import { type DockerMode, startTaskContainer } from "../../executors/docker/task_container.ts";
 import { sleep } from "../sleep.ts";
 import { sweepDeadRuns } from "../process/run_folders.ts";
 
@@ -82,7 +74,7 @@ export interface TaskRunnerOptions {
   onStarted?: (pgid: number) => void | Promise<void>;
   /** The runner's own messages (not task output). @default console */
   say?: (line: string) => void;
-  /** Docker mode: the `execute` child runs in a container of the task's image (`container_task.ts`). */
+  /** Docker mode: the `execute` child runs in a container of the task's image (`executors/docker/`). */
   docker?: DockerMode;
   /** Folders of per-run files swept after the run: what an `execute` killed by a signal left is removed. */
   runFolders?: readonly string[];
@@ -199,7 +191,7 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     stdout: o.stdout,
     stderr: o.stdout,
     upload: async (events, signal) =>
-      void await addLogEvents(o.client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+      void await addLogEvents(o.client, events, { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
   });
   const runTag = `${o.taskId}.${crypto.randomUUID().slice(0, 8)}`;
   const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${runTag}.json`);

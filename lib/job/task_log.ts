@@ -18,7 +18,7 @@
  */
 
 import { join } from "node:path";
-import type { LogLevel } from "../api/types.ts";
+import type { LogLevel } from "../wire/log_event.ts";
 import { LineSplitter } from "../logs/lines.ts";
 import { redact } from "../secrets/redact.ts";
 import { LogSpool } from "../logs/spool.ts";
@@ -118,7 +118,7 @@ export class TaskLog {
     if (this.#file) writeAllSync(this.#file, bytes);
   }
 
-  #send(lines: readonly string[], level: string, redacted = false): void {
+  #send(lines: readonly string[], level: LogLevel, redacted = false): void {
     if (this.#closed || !this.#streamer || lines.length === 0) return;
     this.#streamer.writeLines(lines, level, redacted);
   }

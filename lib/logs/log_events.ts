@@ -11,17 +11,7 @@
  */
 
 import type { LogRecord } from "./log_queue.ts";
-
-/** One ClearML log event, field names as on the wire. */
-export interface LogEvent {
-  type: "log";
-  level: string;
-  task: string;
-  worker: string;
-  msg: string;
-  /** Milliseconds since the epoch. */
-  timestamp: number;
-}
+import type { LogEvent, LogLevel } from "../wire/log_event.ts";
 
 /** Options of `buildLogEvents`. */
 export interface BuildLogEventsOptions {
@@ -44,7 +34,7 @@ export function buildLogEvents(
   const events: LogEvent[] = [];
   let last = options.lastTimestamp ?? 0;
   let msg = "";
-  let level = "";
+  let level: LogLevel = "DEBUG";
   let ts = 0;
   const emit = () => {
     if (msg === "") return;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { LogLevel } from "../wire/log_event.ts";
+
 /** One log line with its sequence number. */
 export interface LogRecord {
   /** 1, 2, 3... in append order, never reused within a queue. */
@@ -12,7 +14,7 @@ export interface LogRecord {
   /** Capture time, ms since the epoch. */
   ts: number;
   /** ClearML log level: `DEBUG` (task output), `INFO`, `WARNING`, `ERROR`. */
-  level: string;
+  level: LogLevel;
   /** The line, without its newline. */
   text: string;
 }
@@ -27,9 +29,9 @@ export interface ReadLimits {
 /** What `LogStreamer` needs from a queue. */
 export interface LogQueue {
   /** Append one line; returns its sequence number, or `null` when it was dropped because the queue is full. */
-  append(text: string, options?: { level?: string; ts?: number }): number | null;
+  append(text: string, options?: { level?: LogLevel; ts?: number }): number | null;
   /** Append several lines at once (one disk write for a spool); the last one's sequence number, or `null`. */
-  appendMany(texts: readonly string[], options?: { level?: string; ts?: number }): number | null;
+  appendMany(texts: readonly string[], options?: { level?: LogLevel; ts?: number }): number | null;
   /** Records after the read cursor, in order; advances the cursor past them. */
   readNext(limits: ReadLimits): LogRecord[];
   /** Everything up to and including `seq` was delivered and may be forgotten. */
@@ -88,13 +90,13 @@ export class MemoryLogQueue implements LogQueue {
     return this.#dropped;
   }
 
-  appendMany(texts: readonly string[], options: { level?: string; ts?: number } = {}): number | null {
+  appendMany(texts: readonly string[], options: { level?: LogLevel; ts?: number } = {}): number | null {
     let seq: number | null = null;
     for (const text of texts) seq = this.append(text, options);
     return seq;
   }
 
-  append(text: string, options: { level?: string; ts?: number } = {}): number | null {
+  append(text: string, options: { level?: LogLevel; ts?: number } = {}): number | null {
     if (this.#chars + text.length > this.#maxChars) {
       this.#dropped++;
       this.#pendingDrop++;
@@ -108,7 +110,7 @@ export class MemoryLogQueue implements LogQueue {
     return this.#push(text, options.level ?? "DEBUG", ts);
   }
 
-  #push(text: string, level: string, ts: number): number {
+  #push(text: string, level: LogLevel, ts: number): number {
     const seq = ++this.#lastSeq;
     this.#records.push({ seq, ts, level, text });
     this.#chars += text.length;

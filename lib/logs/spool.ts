@@ -21,6 +21,7 @@
 
 import { join } from "node:path";
 import { droppedMarker, type LogQueue, type LogRecord, type ReadLimits } from "./log_queue.ts";
+import { isLogLevel, type LogLevel } from "../wire/log_event.ts";
 
 /** Options of `LogSpool.open`. */
 export interface LogSpoolOptions {
@@ -61,7 +62,7 @@ function segmentName(first: number): string {
 function parseRecord(line: string): LogRecord | null {
   try {
     const r = JSON.parse(line);
-    if (Number.isInteger(r?.seq) && typeof r.text === "string" && typeof r.level === "string") return r;
+    if (Number.isInteger(r?.seq) && typeof r.text === "string" && isLogLevel(r.level)) return r;
   } catch {
     // torn or foreign line
   }
@@ -208,12 +209,12 @@ export class LogSpool implements LogQueue {
     }
   }
 
-  append(text: string, options: { level?: string; ts?: number } = {}): number | null {
+  append(text: string, options: { level?: LogLevel; ts?: number } = {}): number | null {
     return this.appendMany([text], options);
   }
 
   /** Append lines with one write per segment (not one per line); the last one's sequence number, or `null`. */
-  appendMany(texts: readonly string[], options: { level?: string; ts?: number } = {}): number | null {
+  appendMany(texts: readonly string[], options: { level?: LogLevel; ts?: number } = {}): number | null {
     if (this.#closed) throw new Error(`Cannot append to log spool "${this.dir}": it is closed`);
     const ts = options.ts ?? this.#now();
     const level = options.level ?? "DEBUG";
@@ -226,7 +227,7 @@ export class LogSpool implements LogQueue {
     return seq;
   }
 
-  #appendOne(text: string, ts: number, level: string): number | null {
+  #appendOne(text: string, ts: number, level: LogLevel): number | null {
     if (this.#pendingDrop > 0 && !this.#writeMarker(ts, MARKER_RESERVE)) return this.#drop();
     const line = this.#encode(this.#lastSeq + 1, ts, level, text);
     if (this.#bytes + line.bytes > this.#maxBytes - MARKER_RESERVE) return this.#drop();
@@ -248,7 +249,7 @@ export class LogSpool implements LogQueue {
     return null;
   }
 
-  #encode(seq: number, ts: number, level: string, text: string): Encoded {
+  #encode(seq: number, ts: number, level: LogLevel, text: string): Encoded {
     const line = JSON.stringify({ seq, ts, level, text }) + "\n";
     return { line, bytes: NON_ASCII.test(line) ? encoder.encode(line).length : line.length };
   }

@@ -22,7 +22,8 @@
  */
 
 import { redact } from "../secrets/redact.ts";
-import { buildLogEvents, type LogEvent } from "./log_events.ts";
+import { buildLogEvents } from "./log_events.ts";
+import type { LogEvent, LogLevel } from "../wire/log_event.ts";
 import type { LogQueue } from "./log_queue.ts";
 import { type Clock, systemClock } from "../clock.ts";
 
@@ -133,7 +134,7 @@ export class LogStreamer {
   }
 
   /** Queue one line (without its newline) at `level` (`DEBUG` for task output). */
-  write(text: string, level = "DEBUG"): void {
+  write(text: string, level: LogLevel = "DEBUG"): void {
     this.writeLines([text], level);
   }
 
@@ -141,7 +142,7 @@ export class LogStreamer {
    * Queue several lines at one level: one append to the queue (one disk write for a spool), not one per line.
    * `redacted`: the caller masked them already.
    */
-  writeLines(lines: readonly string[], level = "DEBUG", redacted = false): void {
+  writeLines(lines: readonly string[], level: LogLevel = "DEBUG", redacted = false): void {
     if (this.#stop.signal.aborted) {
       throw new Error(`Cannot write to the log of task "${this.#o.task}": streamer closed`);
     }

@@ -1,5 +1,8 @@
 /**
- * How a child process ended, as a plain value: a non-zero exit is data, not an exception.
+ * How a child process ended, as a plain value: a non-zero exit is data, not an exception. And how an `execute`
+ * child tells the daemon side how its task run ended (`ExitInfo`, a small JSON file named by
+ * `CLEARML_AGENT_EXIT_INFO`): written by the child (`lib/cli/execute.ts`), read by `lib/job/runner.ts` and by the
+ * launcher that judges the run (`executors/task_run.ts`), wherever the child ran.
  *
  * @module
  */
@@ -78,4 +81,33 @@ export function exitCodeOf(status: ExitStatus): number {
 /** A short human description: `exit code 3` or `killed by signal SIGKILL`. */
 export function describeExit(status: ExitStatus): string {
   return status.code !== null ? `exit code ${status.code}` : `killed by signal ${status.signal}`;
+}
+
+/** What an `execute` child reports to the daemon about its run (written to `CLEARML_AGENT_EXIT_INFO`). */
+export interface ExitInfo {
+  /** The task process's exit code (128 + N for a signal), or 1 when it never ran. */
+  exitCode: number;
+  /** The signal number that ended the task process, if one did. */
+  signalNumber?: number;
+  /** Set when environment setup failed: the one-line reason. */
+  setupFailure?: string;
+}
+
+/** The variable that tells an `execute` child where to write its `ExitInfo`. */
+export const EXIT_INFO_ENV = "CLEARML_AGENT_EXIT_INFO";
+
+/** Write `info` as JSON (aside, then renamed into place). */
+export async function writeExitInfo(path: string, info: ExitInfo): Promise<void> {
+  await Deno.writeTextFile(`${path}.tmp`, JSON.stringify(info) + "\n");
+  await Deno.rename(`${path}.tmp`, path);
+}
+
+/** Read an `ExitInfo`; `null` when there is none (the child died before writing it) or it is not one. */
+export async function readExitInfo(path: string): Promise<ExitInfo | null> {
+  try {
+    const value = JSON.parse(await Deno.readTextFile(path));
+    return value && typeof value.exitCode === "number" ? value as ExitInfo : null;
+  } catch {
+    return null;
+  }
 }

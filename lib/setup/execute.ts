@@ -19,7 +19,7 @@ import { PhaseTimer } from "./phases.ts";
 import { type ImageMode, setupPythonEnv } from "./python/python_env.ts";
 import { buildRunCommand, scriptDir } from "./run_command.ts";
 import { taskEnvironment, writeTaskConfig } from "./task_env.ts";
-import { splitTaskConfig } from "../job/task_secrets.ts";
+import { splitTaskConfig } from "../config/task_secrets.ts";
 import { makeRunFolder, sweepDeadRuns } from "../process/run_folders.ts";
 import type { ConfigTree } from "../config/merge.ts";
 import { argsFromHyperparams, parseExecutionInfo, wantsArgsOnCommandLine } from "./task_info.ts";

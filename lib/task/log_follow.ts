@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { TaskLogEvent } from "../api/events.ts";
+import type { TaskLogEvent } from "../wire/log_event.ts";
 import { abortableSleep } from "../api/retry_policy.ts";
 
 /** How far back each poll looks for late events (milliseconds). */

@@ -24,7 +24,7 @@ import { longPollWaitMs, type QueueGate, QueuePoller, type QueueRef, resolveQueu
 import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
 import { join } from "node:path";
 import { sweepDeadRuns } from "../process/run_folders.ts";
-import type { DockerMode } from "../job/container_task.ts";
+import type { DockerMode } from "../../executors/docker/task_container.ts";
 import { cleanDeadContainers } from "../../executors/docker/cleanup.ts";
 import { cleanPreparedImages } from "../../executors/docker/prepared.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";

@@ -15,7 +15,7 @@ import * as tasks from "../api/tasks.ts";
 import { unregisterWorker } from "../api/workers.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { runTask } from "../job/runner.ts";
-import type { DockerMode } from "../job/container_task.ts";
+import type { DockerMode } from "../../executors/docker/task_container.ts";
 import { selfCommand } from "../process/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";

@@ -15,7 +15,6 @@ import { addLogEvents } from "../api/events.ts";
 import { ApiError } from "../api/errors.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
-import type { LogEvent } from "../api/types.ts";
 import { terminateGroup } from "../process/group_kill.ts";
 import { type GroupRecord, groupRecordOf, leftoverMembers } from "../process/group_record.ts";
 import { TaskLog } from "../job/task_log.ts";
@@ -185,7 +184,7 @@ async function sendRestartNote(o: ReconcileOptions, taskId: string, killed: numb
     stdout: () => {},
     stderr: () => {},
     upload: async (events, signal) =>
-      void await addLogEvents(o.client, events as LogEvent[], { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
+      void await addLogEvents(o.client, events, { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
   });
   if (note) {
     const leftovers = killed > 0 ? `; ${killed} leftover process(es) killed` : "";

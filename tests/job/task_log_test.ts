@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TaskLog, taskSpoolDir } from "../../lib/job/task_log.ts";
-import type { LogEvent } from "../../lib/logs/log_events.ts";
+import type { LogEvent } from "../../lib/wire/log_event.ts";
 
 function lines(events: LogEvent[]): string[] {
   return events.flatMap((e) => e.msg.replace(/\n$/, "").split("\n"));

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { buildLogEvents } from "../../lib/logs/log_events.ts";
 import type { LogRecord } from "../../lib/logs/log_queue.ts";
+import type { LogLevel } from "../../lib/wire/log_event.ts";
 
-const rec = (seq: number, text: string, level = "DEBUG", ts = 1000): LogRecord => ({ seq, ts, level, text });
+const rec = (seq: number, text: string, level: LogLevel = "DEBUG", ts = 1000): LogRecord => ({ seq, ts, level, text });
 
 Deno.test("buildLogEvents() concatenates consecutive lines of one level into events of at most maxEventChars", () => {
   const cases: { name: string; records: LogRecord[]; max?: number; want: [string, string][] }[] = [

@@ -3,7 +3,7 @@ import { spawnChild } from "../../lib/process/child.ts";
 import { pumpLines } from "../../lib/logs/lines.ts";
 import { LogSpool } from "../../lib/logs/spool.ts";
 import { LogStreamer } from "../../lib/logs/streamer.ts";
-import type { LogEvent } from "../../lib/logs/log_events.ts";
+import type { LogEvent } from "../../lib/wire/log_event.ts";
 
 Deno.test("a child's output reaches the upload callback line by line, progress bars collapsed, in order", async () => {
   const dir = await Deno.makeTempDir();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { LogStreamer, type LogStreamerOptions } from "../../lib/logs/streamer.ts";
 import { LogSpool } from "../../lib/logs/spool.ts";
 import { MemoryLogQueue } from "../../lib/logs/log_queue.ts";
-import type { LogEvent } from "../../lib/logs/log_events.ts";
+import type { LogEvent } from "../../lib/wire/log_event.ts";
 import { clearSecrets, registerSecret } from "../../lib/secrets/redact.ts";
 import { drive, VirtualClock } from "./_virtual_clock.ts";
 

@@ -3,7 +3,7 @@
  * the end of following.
  */
 import assert from "node:assert/strict";
-import type { TaskLogEvent } from "../../lib/api/events.ts";
+import type { TaskLogEvent } from "../../lib/wire/log_event.ts";
 import { LOOKBACK_MS, printTaskLog } from "../../lib/task/log_follow.ts";
 
 /** A task log the test appends to between polls; served as the server does (ascending, ts > from, paged). */

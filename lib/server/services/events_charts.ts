@@ -7,28 +7,12 @@
  * @module
  */
 
-import { errors } from "../errors.ts";
 import type { Doc } from "../json.ts";
-import type { SqlValue } from "../storage/store.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { getTask } from "./tasks_status.ts";
+import { metricsFilter } from "./events_read.ts";
 
 type Key = "iter" | "timestamp" | "iso_time";
-
-/** `metrics: [{metric, variants?}]` → an SQL condition and its parameters. */
-function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
-  const metrics = ctx.params.objList("metrics");
-  if (!metrics || metrics.length === 0) return { sql: "", params: [] };
-  const parts: string[] = [];
-  const params: SqlValue[] = [];
-  for (const m of metrics) {
-    if (typeof m.metric !== "string") throw errors.validation("metric name is required", { field: "metrics.metric" });
-    const variants = Array.isArray(m.variants) ? m.variants.map(String) : [];
-    parts.push(variants.length === 0 ? "metric = ?" : `(metric = ? AND variant IN (${variants.map(() => "?")}))`);
-    params.push(m.metric, ...variants);
-  }
-  return { sql: ` AND (${parts.join(" OR ")})`, params };
-}
 
 interface Point {
   x: number;

@@ -10,10 +10,11 @@ import { type Doc, isObject } from "../json.ts";
 import type { SqlValue } from "../storage/store.ts";
 import type { CallContext, Registry } from "../registry.ts";
 import { getTask } from "./tasks_status.ts";
+import type { TaskLogEvent, TaskLogPage } from "../../wire/log_event.ts";
 import { EVENT_TYPES } from "./events_metrics.ts";
 
-/** `metrics: [{metric, variants?}]` → an SQL condition and its parameters. */
-function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
+/** `metrics: [{metric, variants?}]` → an SQL condition and its parameters (the event reads and the charts). */
+export function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
   const metrics = ctx.params.objList("metrics");
   if (!metrics || metrics.length === 0) return { sql: "", params: [] };
   const parts: string[] = [];
@@ -21,18 +22,13 @@ function metricsFilter(ctx: CallContext): { sql: string; params: SqlValue[] } {
   for (const m of metrics) {
     if (typeof m.metric !== "string") throw errors.validation("metric name is required", { field: "metrics.metric" });
     const variants = Array.isArray(m.variants) ? m.variants.map(String) : [];
-    if (variants.length === 0) {
-      parts.push("metric = ?");
-      params.push(m.metric);
-    } else {
-      parts.push(`(metric = ? AND variant IN (${variants.map(() => "?").join(",")}))`);
-      params.push(m.metric, ...variants);
-    }
+    parts.push(variants.length === 0 ? "metric = ?" : `(metric = ? AND variant IN (${variants.map(() => "?")}))`);
+    params.push(m.metric, ...variants);
   }
   return { sql: ` AND (${parts.join(" OR ")})`, params };
 }
 
-function getTaskLog(ctx: CallContext): Doc {
+function getTaskLog(ctx: CallContext): TaskLogPage {
   const p = ctx.params;
   const task = getTask(ctx, p.reqStr("task"));
   const batchSize = p.int("batch_size", { min: 1, max: 100_000 }) ?? 5000;
@@ -61,7 +57,7 @@ function getTaskLog(ctx: CallContext): Doc {
       ),
     );
   }
-  const events = rows.map((r) => JSON.parse(String(r.doc)));
+  const events: TaskLogEvent[] = rows.map((r) => JSON.parse(String(r.doc)));
   if ((order === "asc" && earlier) || (order === "desc" && !earlier)) events.reverse();
   const total = Number(ctx.db.store.get(`SELECT COUNT(*) AS n ${base}`, ...params)?.n ?? 0);
   return { events, returned: events.length, total };

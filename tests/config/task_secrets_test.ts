@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadConfig } from "../../lib/config/load.ts";
-import { splitTaskConfig } from "../../lib/job/task_secrets.ts";
+import { splitTaskConfig } from "../../lib/config/task_secrets.ts";
 import { makeRunFolder, runFolderOwner, sweepDeadRuns } from "../../lib/process/run_folders.ts";
 
 Deno.test("splitTaskConfig() moves the credentials, the git password and environment {} out of the file", async () => {

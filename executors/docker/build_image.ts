@@ -20,13 +20,13 @@
  * @module
  */
 
-import type { ApiClient } from "../api/client.ts";
-import { SetupError } from "../../executors/executor.ts";
-import type { ContainerChoice } from "../../executors/docker/image_select.ts";
-import { shQuote } from "../../executors/docker/entry_script.ts";
-import { type DockerMode, startTaskContainer, type TaskContainer } from "./container_task.ts";
-import { agentStarted, CONTAINER_PATHS } from "../../executors/docker/files.ts";
-import { imageInstall } from "../../executors/docker/self_command.ts";
+import type { ApiClient } from "../../lib/api/client.ts";
+import { SetupError } from "../executor.ts";
+import type { ContainerChoice } from "./image_select.ts";
+import { shQuote } from "./entry_script.ts";
+import { type DockerMode, startTaskContainer, type TaskContainer } from "./task_container.ts";
+import { agentStarted, CONTAINER_PATHS } from "./files.ts";
+import { imageInstall } from "./self_command.ts";
 
 /** Where the environment is built inside the image. */
 export const TASK_ENV_DIR = "/opt/clearml/task";

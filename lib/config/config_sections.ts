@@ -15,8 +15,8 @@
  */
 
 import { dirname } from "node:path";
-import type { AgentConfig } from "../config/config_schema.ts";
-import { type ConfigTree, isObject } from "../config/merge.ts";
+import type { AgentConfig } from "./config_schema.ts";
+import { type ConfigTree, isObject } from "./merge.ts";
 
 function text(value: unknown): string {
   if (value === null || value === undefined) return "";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { environmentSection, filesSection, writeSectionFiles } from "../../lib/job/config_sections.ts";
+import { environmentSection, filesSection, writeSectionFiles } from "../../lib/config/config_sections.ts";
 import { startExecuteEnv } from "../helpers/execute_env.ts";
 
 Deno.test("environmentSection() takes a section or a list of pairs; null is empty", () => {

@@ -1,8 +1,9 @@
 /**
- * The daemon side of one task in docker mode (agent-reference §8): choose the image and arguments, merge and screen
- * the docker arguments, make sure the image is here, write the run's files, and start a container that runs this
- * agent's `execute --disable-monitoring --id T` from the mounted binary (or sources). The result has the shape of a
- * host child, so `runner.ts` streams its output, watches for an abort and stops it exactly as it does a process.
+ * The docker launcher of the per-task seam (`executors/task_run.ts`; agent-reference §8): choose the image and
+ * arguments, merge and screen the docker arguments, make sure the image is here, write the run's files, and start a
+ * container that runs this agent's `execute --disable-monitoring --id T` from the mounted binary (or sources). The
+ * result is a `TaskRun`, so `lib/job/runner.ts` streams its output, watches for an abort and stops it exactly as it
+ * does a host process.
  * `build --docker` starts the same container with other closing lines (`ContainerJob.finalLines`).
  *
  * Secrets never reach the container's `Cmd` or `Config.Env` (what `docker inspect` shows): the configuration is a
@@ -12,21 +13,20 @@
  * @module
  */
 
-import type { ApiClient } from "../api/client.ts";
-import { RETRY } from "../api/retry_policy.ts";
-import * as tasks from "../api/tasks.ts";
-import type { AgentConfig } from "../config/config_schema.ts";
-import type { ConfigTree } from "../config/merge.ts";
-import { registerSecret } from "../secrets/redact.ts";
-import { looksSecret } from "../secrets/secret_names.ts";
-import type { ExitStatus } from "../process/exit_status.ts";
-import { SetupError } from "../../executors/executor.ts";
-import { ContainerRun } from "../../executors/docker/executor.ts";
-import { runLabels } from "../../executors/docker/cleanup.ts";
-import { ensureImage } from "../../executors/docker/image.ts";
-import { preparedImage } from "../../executors/docker/prepared.ts";
-import type { Engine, ImageInspect } from "../../executors/docker/engine.ts";
-import { itemTokens } from "../../executors/docker/args.ts";
+import type { ApiClient } from "../../lib/api/client.ts";
+import { RETRY } from "../../lib/api/retry_policy.ts";
+import * as tasks from "../../lib/api/tasks.ts";
+import type { AgentConfig } from "../../lib/config/config_schema.ts";
+import type { ConfigTree } from "../../lib/config/merge.ts";
+import { registerSecret } from "../../lib/secrets/redact.ts";
+import { looksSecret } from "../../lib/secrets/secret_names.ts";
+import { SetupError } from "../executor.ts";
+import { ContainerRun } from "./executor.ts";
+import { runLabels } from "./cleanup.ts";
+import { ensureImage } from "./image.ts";
+import { preparedImage } from "./prepared.ts";
+import type { Engine, ImageInspect } from "./engine.ts";
+import { itemTokens } from "./args.ts";
 import {
   type ContainerSpecInput,
   createOptions,
@@ -35,10 +35,9 @@ import {
   gpuPlan,
   runCommandLine,
   splitEnv,
-} from "../../executors/docker/spec.ts";
-import type { ExitInfo } from "./final_status.ts";
-import { type AgentDocker, chooseContainer, type ContainerChoice } from "../../executors/docker/image_select.ts";
-import { entryScript, preparationScript } from "../../executors/docker/entry_script.ts";
+} from "./spec.ts";
+import { type AgentDocker, chooseContainer, type ContainerChoice } from "./image_select.ts";
+import { entryScript, preparationScript } from "./entry_script.ts";
 import {
   agentStarted,
   CONTAINER_PATHS,
@@ -47,10 +46,10 @@ import {
   removeRunFiles,
   type RunFiles,
   writeRunFiles,
-} from "../../executors/docker/files.ts";
-import { splitTaskConfig } from "./task_secrets.ts";
-import { hostMountTranslation, stageSelf, taskMounts } from "../../executors/docker/mounts.ts";
-import type { ContainerSelf } from "../../executors/docker/self_command.ts";
+} from "./files.ts";
+import { splitTaskConfig } from "../../lib/config/task_secrets.ts";
+import { hostMountTranslation, stageSelf, taskMounts } from "./mounts.ts";
+import type { ContainerSelf } from "./self_command.ts";
 import {
   checkGlibc,
   containerName,
@@ -60,8 +59,8 @@ import {
   innerArgs,
   maskedLine,
   PASSED_ENV,
-} from "../../executors/docker/container_parts.ts";
-import type { TaskRun } from "../../executors/task_run.ts";
+} from "./container_parts.ts";
+import type { TaskRun } from "../task_run.ts";
 
 /** Docker mode, as the daemon (or `execute --docker`) set it up once. */
 export interface DockerMode {
@@ -117,18 +116,13 @@ export interface ContainerJob {
   title: (choice: ContainerChoice, args: string) => string;
 }
 
-/** A started task container. */
+/**
+ * A started task container: a `TaskRun` whose output is the container's log stream, whose `exitInfoPath` is on the
+ * host, whose `outcome` tells an OOM kill or an entry script that failed before the agent started, and whose
+ * `dispose` removes the container and the run's files.
+ */
 export interface TaskContainer extends TaskRun {
   readonly output: ReadableStream<Uint8Array>;
-  readonly status: Promise<ExitStatus>;
-  readonly exited: ExitStatus | null;
-  /** Host path of the agent's exit info. */
-  readonly exitInfoPath: string;
-  terminate(options?: { graceMs?: number; signal?: AbortSignal }): Promise<unknown>;
-  /** How the run ended beyond the exit code: the container was OOM killed, or ended before the agent started. */
-  outcome(info: ExitInfo | null): Promise<{ oomKilled: boolean; setupFailure?: string }>;
-  /** Remove the container and the run's files. Never throws. */
-  dispose(): Promise<void>;
   /** The container itself (`build --docker` commits it). */
   readonly run: ContainerRun;
   /** The image it runs, as chosen and as the engine describes it. */

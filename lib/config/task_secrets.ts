@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { AgentConfig } from "../config/config_schema.ts";
-import { type ConfigTree, isObject } from "../config/merge.ts";
+import type { AgentConfig } from "./config_schema.ts";
+import { type ConfigTree, isObject } from "./merge.ts";
 import { environmentSection } from "./config_sections.ts";
 
 /** A configuration split in two: the tree to write, and the variables that carry what was taken out. */
