@@ -134,7 +134,7 @@ export async function runDaemonCommand(global: GlobalOptions, cliOptions: Daemon
       queues: options.queues,
       createQueue: options.createQueue,
       fairness: options.orderFairness,
-      pollingIntervalSec: options.pollingInterval,
+      pollingIntervalSec: options.pollingInterval ?? config.agent.polling_interval,
       globalArgs: [
         ...(global.configFile ? ["--config-file", global.configFile] : []),
         ...(global.debug ? ["--debug"] : []),

@@ -116,6 +116,7 @@ export const KEY_USES: Readonly<Record<string, KeyUse>> = {
   "agent.abort_grace_s": use("lib/job/runner.ts"),
   "agent.status_report_s": use("lib/worker/daemon.ts"),
   "agent.queue_long_poll_s": use("lib/worker/daemon.ts"),
+  "agent.polling_interval": use("lib/cli/daemon.ts"),
   "agent.state_dir": use("lib/worker/daemon.ts"),
   "agent.crash_on_exception": none("daemon loop errors are logged and retried; nothing is re-raised"),
   "agent.suppress_carriage_return": use("lib/cli/execute.ts"),

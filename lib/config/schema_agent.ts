@@ -131,6 +131,10 @@ export const AGENT_SCHEMA = {
     extension: true,
   }),
   status_report_s: num("Seconds between worker status reports", { fallback: 30, extension: true }),
+  polling_interval: num(
+    "Seconds between queue polling rounds when idle on a server without long poll (at least 1, default 5); `--polling-interval` overrides it",
+    { extension: true },
+  ),
   queue_long_poll_s: num(
     "Seconds one queue long poll may wait on a server that offers it (0: short polls only); a graceful stop waits for it",
     { fallback: 5, extension: true },

@@ -29,7 +29,7 @@ import { EXIT_INFO_ENV, readExitInfo } from "../process/exit_status.ts";
 import { TaskLog } from "./task_log.ts";
 import { type DockerMode, startTaskContainer } from "../../executors/docker/task_container.ts";
 import { sleep } from "../sleep.ts";
-import { sweepDeadRuns } from "../process/run_folders.ts";
+import { makeRunFolder, sweepDeadRuns } from "../process/run_folders.ts";
 
 /** Options of `runTask`. */
 export interface TaskRunnerOptions {
@@ -193,11 +193,12 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     upload: async (events, signal) =>
       void await addLogEvents(o.client, events, { retry: RETRY.logs, signal, timeoutMs: 30_000 }),
   });
-  const runTag = `${o.taskId}.${crypto.randomUUID().slice(0, 8)}`;
-  const exitInfoPath = join(o.workDir, `.clearml_agent_exit.${runTag}.json`);
+  // The run's own files live in a run folder that carries this process's pid, so that a daemon killed mid-task
+  // leaves nothing behind for long: the next daemon (or the next run) sweeps it (`run_folders.ts`).
+  const runDir = await makeRunFolder(runFilesBase(o.workDir), `task-${o.taskId}`);
+  const exitInfoPath = join(runDir, "exit.json");
   // The child's output goes to a file, read from there: the task never waits for the agent (`file_tail.ts`).
-  const outputPath = join(o.workDir, `.clearml_agent_output.${runTag}.log`);
-  await Deno.mkdir(o.workDir, { recursive: true });
+  const outputPath = join(runDir, "output.log");
   const done = new AbortController();
   let child: TaskRun | null = null;
   let disposing: Promise<void> | undefined;
@@ -296,10 +297,22 @@ export async function runTask(o: TaskRunnerOptions): Promise<RunOutcome> {
     if (child && child.exited === null) await child.terminate({ graceMs: 0 }).catch(() => {});
     if (child) await disposeOnce();
     await log.close({ timeoutMs: 1 }).catch(() => {});
-    await Deno.remove(exitInfoPath).catch(() => {});
+    await Deno.remove(runDir, { recursive: true }).catch(() => {});
     await sweepRunFolders(o);
-    await Deno.remove(outputPath).catch(() => {});
   }
+}
+
+/** Where a runner with work folder `workDir` keeps its runs' output and exit files (one run folder each). */
+export function runFilesBase(workDir: string): string {
+  return join(workDir, "runs");
+}
+
+/**
+ * The folders whose dead runs a daemon (or a one-task `execute`) sweeps: the task configuration folders under
+ * `venvsDir`, the runs' output files under `workDir`, and the container run folders.
+ */
+export function runFolderBases(o: { venvsDir: string; workDir: string; dockerRunBase?: string }): string[] {
+  return [join(o.venvsDir, "runs"), runFilesBase(o.workDir), ...(o.dockerRunBase ? [o.dockerRunBase] : [])];
 }
 
 /** Remove the run folders whose owner died (`o.runFolders`). */

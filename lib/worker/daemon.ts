@@ -25,6 +25,7 @@ import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
 import { join } from "node:path";
 import { sweepDeadRuns } from "../process/run_folders.ts";
 import type { DockerMode } from "../../executors/docker/task_container.ts";
+import { runFolderBases } from "../job/runner.ts";
 import { cleanDeadContainers } from "../../executors/docker/cleanup.ts";
 import { cleanPreparedImages } from "../../executors/docker/prepared.ts";
 import { type RunnerBase, runWorker, type WorkerSignals } from "./worker.ts";
@@ -160,7 +161,11 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       pidAlive: (pid) => listInstances(tmpDir).some((i) => i.pid === pid),
     });
     // Per-run files (configuration, container run folders) of runs that died with a predecessor.
-    const runFolders = [join(o.expand(o.config.agent.venvs_dir), "runs"), ...(o.docker ? [o.docker.runBase] : [])];
+    const runFolders = runFolderBases({
+      venvsDir: o.expand(o.config.agent.venvs_dir),
+      workDir: stateDir,
+      dockerRunBase: o.docker?.runBase,
+    });
     for (const base of runFolders) {
       for (const path of await sweepDeadRuns(base)) o.say(`Removed the run folder of a dead run: ${path}`);
     }

@@ -14,7 +14,7 @@ import { RETRY } from "../api/retry_policy.ts";
 import * as tasks from "../api/tasks.ts";
 import { unregisterWorker } from "../api/workers.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
-import { runTask } from "../job/runner.ts";
+import { runFolderBases, runTask } from "../job/runner.ts";
 import type { DockerMode } from "../../executors/docker/task_container.ts";
 import { selfCommand } from "../process/self_command.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
@@ -88,7 +88,11 @@ export async function runOneTask(o: OneTaskOptions): Promise<number> {
       say: o.say,
       onStarted: (pgid) => writeRunState(statePath, { workerId, taskId: o.taskId, pgid }),
       docker: o.docker,
-      runFolders: [`${o.expand(o.config.agent.venvs_dir)}/runs`, ...(o.docker ? [o.docker.runBase] : [])],
+      runFolders: runFolderBases({
+        venvsDir: o.expand(o.config.agent.venvs_dir),
+        workDir: stateDir,
+        dockerRunBase: o.docker?.runBase,
+      }),
     });
     const propagate = envFlag("CLEARML_AGENT_PROPAGATE_EXITCODE");
     return propagate ? outcome.exitCode ?? 1 : 0;

@@ -63,3 +63,63 @@ Deno.test("tailFile() waits for data while the writer is quiet, and cancelling s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Append `kib` KiB to `path` every `everyMs` ms for `forMs` ms; `writing` is true until the last append. */
+function burst(path: string, kib: number, everyMs: number, forMs: number) {
+  const state = { writing: true, bytes: 0, done: Promise.resolve() };
+  const block = new TextEncoder().encode(("x".repeat(127) + "\n").repeat(kib * 8));
+  state.done = (async () => {
+    const end = performance.now() + forMs;
+    while (performance.now() < end) {
+      await Deno.writeFile(path, block, { append: true });
+      state.bytes += block.length;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+    state.writing = false;
+  })();
+  return state;
+}
+
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, first: number): Promise<number> {
+  let total = first;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
+  return total;
+}
+
+Deno.test("tailFile() leaves a burst of output alone while it grows, then reads all of it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "out.log");
+    await createOutputFile(path);
+    let finish = () => {};
+    const done = new Promise<void>((r) => (finish = r));
+    const reader = tailFile(path, { done, burstCheckMs: 100, burstMaxMs: 60_000 }).getReader();
+    const writer = burst(path, 96, 5, 600);
+    const first = await reader.read();
+    assert.equal(writer.writing, false, "nothing was read while the burst grew");
+    await writer.done;
+    finish();
+    assert.equal(await readAll(reader, first.value!.length), writer.bytes, "every byte arrives");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tailFile() reads a burst that goes on longer than burstMaxMs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "out.log");
+    await createOutputFile(path);
+    let finish = () => {};
+    const done = new Promise<void>((r) => (finish = r));
+    const reader = tailFile(path, { done, burstCheckMs: 20, burstMaxMs: 200 }).getReader();
+    const writer = burst(path, 64, 5, 3_000);
+    const first = await reader.read();
+    assert.equal(writer.writing, true, "the first lines of a long burst arrive while it goes on");
+    await writer.done;
+    finish();
+    assert.equal(await readAll(reader, first.value!.length), writer.bytes, "every byte arrives");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

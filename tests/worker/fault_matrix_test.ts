@@ -105,6 +105,27 @@ function runFolders(env: DaemonEnv): string[] {
   }
 }
 
+/** The runs' output files in the daemon's state folder (its run folders, and the top level). */
+function outputFiles(env: DaemonEnv): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    for (
+      const e of (() => {
+        try {
+          return [...Deno.readDirSync(dir)];
+        } catch {
+          return [];
+        }
+      })()
+    ) {
+      if (e.isDirectory && depth > 0) walk(join(dir, e.name), depth - 1);
+      else if (e.isFile && /output/.test(e.name)) found.push(join(dir, e.name));
+    }
+  };
+  walk(env.stateDir, 2);
+  return found;
+}
+
 async function startRun(env: DaemonEnv, queue: string) {
   const q = await env.queue(queue);
   const id = await env.createTask(TASK);
@@ -125,6 +146,7 @@ Deno.test("fault matrix: daemon kill -9 mid-task", async () => {
   try {
     const { id, d, taskPid } = await startRun(env, "fm_daemon");
     await assertNoSecrets(env, d.output(), "while the task runs");
+    assert.equal(outputFiles(env).length, 1, "the run's output file is in the state folder");
     await d.stop("SIGKILL");
     await assertNoSecrets(env, d.output(), "after the daemon was killed");
     const next = env.daemon(["--queue", "fm_daemon", "--foreground"]);
@@ -135,6 +157,7 @@ Deno.test("fault matrix: daemon kill -9 mid-task", async () => {
     for (let i = 0; i < 50 && alive(taskPid); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!alive(taskPid), `the run's processes are gone: ${next.output()}`);
     assert.deepEqual(runFolders(env), [], "the dead run's folder is gone");
+    assert.deepEqual(outputFiles(env), [], "the dead run's output file is gone");
     await assertLines(env, id, 5);
     await assertNoSecrets(env, next.output(), "after the restart");
   } finally {
