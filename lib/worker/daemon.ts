@@ -22,7 +22,6 @@ import { ResourceMonitor } from "../stats/resource_monitor.ts";
 import { setRuntimeProperties } from "../api/workers.ts";
 import { longPollWaitMs, type QueueGate, QueuePoller, type QueueRef, resolveQueues } from "./queue_poller.ts";
 import { reconcile, reconcileOrphans, reconcileTask } from "./reconcile.ts";
-import { join } from "node:path";
 import { sweepDeadRuns } from "../process/run_folders.ts";
 import type { DockerMode } from "../../executors/docker/task_container.ts";
 import { runFolderBases } from "../job/runner.ts";
