@@ -9,6 +9,7 @@
 
 import { errors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 
+/** Decode a token's payload without verifying it (what the clients do). */
 export { decodeJwt } from "jose";
 
 /** Why a token was rejected (the text after `reason=` in the 401/30 message). */
