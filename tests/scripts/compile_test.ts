@@ -90,8 +90,14 @@ Deno.test("compile.ts with DENORT_BIN builds its target with the agent permissio
     for (const entry of Deno.readDirSync(join(ROOT, "lib/cli"))) {
       assert.ok(payload.files.includes(`lib/cli/${entry.name}`), `lib/cli/${entry.name} not embedded`);
     }
-    assert.ok(payload.files.includes("node_modules/commander/package.json"));
-    assert.ok(!payload.files.some((f) => f.startsWith("node_modules/deno/") || f.startsWith("node_modules/@deno/")));
+    const pkg = JSON.parse(Deno.readTextFileSync(`${ROOT}/package.json`));
+    for (const name of Object.keys(pkg.dependencies)) {
+      assert.ok(payload.files.includes(`node_modules/${name}/package.json`), `runtime dependency ${name} not embedded`);
+    }
+    for (const name of ["deno", "@deno", ...Object.keys(pkg.devDependencies)]) {
+      const found = payload.files.find((f) => f.startsWith(`node_modules/${name}/`));
+      assert.equal(found, undefined, `development dependency ${name} embedded`);
+    }
     const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: outDir }).output();
     assert.equal(new TextDecoder().decode(check.stdout), `clearml-agent-${host}: OK\n`);
     assert.equal(check.code, 0);

@@ -26,6 +26,7 @@ Deno.test("verifyJwt() rejects expired, tampered, foreign and malformed tokens",
     ],
     ["two segments", "abc.def", 1000, key],
     ["bad base64", "a$b.c.d", 1000, key],
+    ["string exp", await signJwt({ a: 1, exp: "2000" }, key), 1000, key],
   ];
   const reasons: Record<string, RegExp> = {
     "expired": /Signature has expired/,
@@ -33,6 +34,7 @@ Deno.test("verifyJwt() rejects expired, tampered, foreign and malformed tokens",
     "tampered payload": /Signature verification failed/,
     "two segments": /Not enough segments/,
     "bad base64": /Invalid/,
+    "string exp": /Expiration Time claim \(exp\) must be an integer/,
   };
   for (const [name, t, now, k] of cases) {
     await assert.rejects(
