@@ -14,7 +14,24 @@ export const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_BYTES = 16 * 1024 ** 3;
 const CRLF = new Uint8Array([13, 10]);
 const CRLF2 = new Uint8Array([13, 10, 13, 10]);
-const dec = new TextDecoder();
+/** A token (RFC 9110 §5.6.2): a method, a header name, a chunk extension's name. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+/** Method, target (origin form, absolute form or `*`, in visible ASCII) and version. */
+const REQUEST_LINE = new RegExp(
+  `^(${TOKEN}) (/[\\x21-\\x7e]*|\\*|[A-Za-z][A-Za-z0-9+.-]*://[\\x21-\\x7e]*) (HTTP/1\\.[01])$`,
+);
+const HEADER_LINE = new RegExp(`^(${TOKEN}):[ \\t]*([\\t\\x20-\\x7e\\x80-\\xff]*?)[ \\t]*$`);
+/** A chunk-size line (RFC 9112 §7.1.1) without whitespace, as llhttp reads it: a smuggling vector otherwise. */
+const CHUNK_LINE = new RegExp(
+  `^([0-9a-fA-F]{1,16})(?:;${TOKEN}(?:=(?:${TOKEN}|"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"))?)*$`,
+);
+
+/** Bytes as a string of one character per byte (a header's value is a byte string; UTF-8 is not decoded). */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return out;
+}
 
 /** Where the bytes come from: `Deno.Conn` is one. */
 export interface ByteSource {
@@ -86,18 +103,31 @@ export class Reader {
     return false;
   }
 
-  /** Bytes up to and excluding `delim` (consumed); `null` on a clean EOF before any byte. */
-  async until(delim: Uint8Array, max: number): Promise<Uint8Array | null> {
+  /** Drop empty lines (CRLF) before a request line (RFC 9112 §2.2: a client may send one after a body). */
+  async skipEmptyLines(): Promise<void> {
+    while (true) {
+      if (this.#buf.length >= 2 && this.#buf[0] === 13 && this.#buf[1] === 10) this.#buf = this.#buf.subarray(2);
+      else if (this.#buf.length >= 2 || (this.#buf.length === 1 && this.#buf[0] !== 13)) return;
+      else if (!await this.#fill()) return;
+    }
+  }
+
+  /**
+   * Bytes up to and excluding `delim` (consumed); `null` on a clean EOF before any byte. More than `max` bytes
+   * before it is `ProtocolError(tooLarge)`, however the bytes arrived.
+   */
+  async until(delim: Uint8Array, max: number, tooLarge = "Request head too large"): Promise<Uint8Array | null> {
     let scanned = 0;
     while (true) {
       const at = indexOf(this.#buf, delim, Math.max(0, scanned - delim.length));
+      if (at > max) throw new ProtocolError(tooLarge);
       if (at >= 0) {
         const out = this.#buf.slice(0, at);
         this.#buf = this.#buf.subarray(at + delim.length);
         return out;
       }
       scanned = this.#buf.length;
-      if (this.#buf.length > max) throw new ProtocolError("Request head too large");
+      if (this.#buf.length > max + delim.length) throw new ProtocolError(tooLarge);
       if (!await this.#fill()) {
         if (this.#buf.length === 0) return null;
         throw new ProtocolError("Connection closed inside a request");
@@ -126,21 +156,30 @@ async function* fixedBody(reader: Reader, length: number): AsyncGenerator<Uint8A
 
 async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
   while (true) {
-    const line = await reader.until(CRLF, 1024);
+    const line = await reader.until(CRLF, 1024, "Chunk size line too long");
     if (line === null) throw new ProtocolError("Connection closed inside a chunked body");
-    const sizeText = dec.decode(line).split(";")[0].trim();
-    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw new ProtocolError("Invalid chunk size");
+    const sizeText = CHUNK_LINE.exec(latin1(line))?.[1];
+    if (sizeText === undefined) throw new ProtocolError("Invalid chunk size");
     const size = parseInt(sizeText, 16);
     // Refused before reading any of it: no upload is this large in one chunk.
     if (size > MAX_CHUNK_BYTES) throw new ProtocolError(`Chunk size over the limit of ${MAX_CHUNK_BYTES} bytes`);
     if (size === 0) {
-      while (true) { // trailers, up to the empty line
-        const t = await reader.until(CRLF, MAX_HEAD_BYTES);
-        if (t === null || t.length === 0) return;
+      while (true) { // trailers (read and dropped), up to the empty line
+        const t = await reader.until(CRLF, MAX_HEAD_BYTES, "Trailer too large");
+        if (t === null) throw new ProtocolError("Connection closed inside a chunked body");
+        if (t.length === 0) return;
+        const field = HEADER_LINE.exec(latin1(t));
+        if (field === null) throw new ProtocolError("Malformed trailer line");
+        // Framing fields cannot come after the body they frame (RFC 9110 §6.5.1).
+        if (/^(content-length|transfer-encoding)$/i.test(field[1])) {
+          throw new ProtocolError("Framing field in trailers");
+        }
       }
     }
     yield* fixedBody(reader, size);
-    await reader.until(CRLF, 2);
+    if ((await reader.until(CRLF, 0, "Missing CRLF after chunk data"))?.length !== 0) {
+      throw new ProtocolError("Missing CRLF after chunk data");
+    }
   }
 }
 
@@ -152,14 +191,14 @@ async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
 function parseHeaders(lines: string[]): { headers: Headers; chunked: boolean; length: number } | string {
   const headers = new Headers();
   for (const line of lines) {
-    const colon = line.indexOf(":");
-    const name = colon > 0 ? line.slice(0, colon) : "";
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return "Malformed header line";
-    try {
-      headers.append(name, line.slice(colon + 1).trim());
-    } catch {
-      return "Malformed header line";
+    const field = HEADER_LINE.exec(line);
+    if (field === null) return "Malformed header line";
+    // A tab after a framing value is refused, as llhttp refuses it: a proxy that reads the value otherwise
+    // would frame the body otherwise.
+    if (/\t[ \t]*$/.test(line) && /^(content-length|transfer-encoding)$/i.test(field[1])) {
+      return `Tab after the ${field[1]} value`;
     }
+    headers.append(field[1], field[2]);
   }
   const coding = headers.get("transfer-encoding");
   const declared = headers.get("content-length");
@@ -228,21 +267,23 @@ export interface Http1Request {
  * refused request ends the connection: nothing after it can be framed.
  */
 export async function readRequest(reader: Reader): Promise<Http1Request | string | null> {
+  await reader.skipEmptyLines();
   const head = await reader.until(CRLF2, MAX_HEAD_BYTES);
   if (head === null) return null;
-  const lines = dec.decode(head).split("\r\n");
-  const [method, target, version] = lines[0].split(" ");
-  if (!method || !target || !/^HTTP\/1\.[01]$/.test(version ?? "")) return "Malformed request line";
+  const lines = latin1(head).split("\r\n");
+  const [, method, target, version] = REQUEST_LINE.exec(lines[0]) ?? [];
+  if (method === undefined) return "Malformed request line";
+  if (!URL.canParse(target, "http://localhost")) return "Malformed request target";
   const framing = parseHeaders(lines.slice(1));
   if (typeof framing === "string") return framing;
   const { headers, chunked, length } = framing;
-  const connection = (headers.get("connection") ?? "").toLowerCase();
+  const options = (headers.get("connection") ?? "").toLowerCase().split(",").map((o) => o.trim());
   return {
     method,
     target,
     version: version as Http1Request["version"],
     headers,
     body: new Body(chunked ? chunkedBody(reader) : fixedBody(reader, length)),
-    wantsClose: connection === "close" || (version === "HTTP/1.0" && connection !== "keep-alive"),
+    wantsClose: options.includes("close") || (version === "HTTP/1.0" && !options.includes("keep-alive")),
   };
 }
