@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { HTTPParser, methods } from "node:_http_common";
+import { Logger } from "../../../lib/logger.ts";
+import { Http1Server } from "../../../lib/server/transport/http1.ts";
 import { type ByteSource, ProtocolError, Reader, readRequest } from "../../../lib/server/transport/http1_request.ts";
 
 /** What a parser made of one request. */
@@ -367,6 +369,8 @@ const DIFFERENT: Record<string, { raw: string; ours: Outcome["end"]; requests: n
   },
 };
 
+const DIFFERENT_RAW = Object.fromEntries(Object.entries(DIFFERENT).map(([name, { raw }]) => [name, raw]));
+
 /** The ways `raw` is read by ours that differ from `expected`, one line each (empty when none). */
 async function splitMismatches(raw: Uint8Array, expected: Outcome, label: string): Promise<string[]> {
   const out: string[] = [];
@@ -470,4 +474,46 @@ Deno.test("http1 request reader agrees with node:http's parser on 1 500 seeded m
   }
   assert.deepEqual(problems, []);
   console.log(`stricter than node:http: ${JSON.stringify(Object.fromEntries(stricter))}`);
+});
+
+/** Send `raw` to a real `Http1Server`, half-close, and read everything it answers until it closes. */
+async function serve(port: number, raw: Uint8Array): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(raw);
+    await conn.closeWrite();
+    const parts: Uint8Array[] = [];
+    const buf = new Uint8Array(65536);
+    for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) parts.push(buf.slice(0, n));
+    return parts.map(textOf).join("");
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("Http1Server answers what the reader read: one answer per request, then 400 and a close where refused", async () => {
+  const server = Http1Server.listen({
+    host: "127.0.0.1",
+    port: 0,
+    log: new Logger({ level: "silent" }),
+    handler: async (call) => {
+      for await (const _ of call.body) { /* read to the end, as the dispatcher does */ }
+      return { status: 200, headers: {}, body: call.url.pathname };
+    },
+  });
+  try {
+    const mismatches: string[] = [];
+    for (const [name, text] of Object.entries({ ...SAME, ...DIFFERENT_RAW })) {
+      const read = await ours([bytesOf(text)]);
+      const answer = await serve(server.port, bytesOf(text));
+      const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]).filter((s) => s !== "100");
+      const expected = [...read.requests.map(() => "200"), ...(read.end === "refused" ? ["400"] : [])];
+      if (JSON.stringify(statuses) !== JSON.stringify(expected)) {
+        mismatches.push(`${name}: answered ${statuses.join(" ")}, expected ${expected.join(" ")}`);
+      }
+    }
+    assert.deepEqual(mismatches, []);
+  } finally {
+    await server.close();
+  }
 });
