@@ -1,9 +1,11 @@
 /**
- * A small HTTP/1.1 server over `Deno.listen`. Neither `Deno.serve` (it drops request bodies on GET, and the
- * ClearML clients send their JSON bodies with GET) nor `node:http` (correct, but its compatibility layer costs
- * ~6 MB of idle RSS) fits, and the server only needs plain HTTP/1.1: keep-alive, `Content-Length` and chunked
- * request bodies, `Expect: 100-continue`, sequential pipelining, and a graceful close that lets in-flight calls
- * finish.
+ * A small HTTP/1.1 server over `Deno.listen`; requests are read by `http1_request.ts`. Re-checked on Deno 2.9.6
+ * (`tests/server/transport/get_body_transports_test.ts`): `Deno.serve` still hands a GET handler no body (the
+ * ClearML clients send their JSON bodies with GET); `node:http` reads them, but loading its compatibility layer
+ * costs ≈ 3–4 MB of idle RSS (`scripts/bench_transport.ts`). The server only needs plain HTTP/1.1: keep-alive,
+ * `Content-Length` and chunked request bodies, `Expect: 100-continue`, sequential pipelining, and a graceful close
+ * that lets in-flight calls finish. `tests/server/transport/http1_request_test.ts` reads the same byte streams with
+ * this reader and with `node:http`'s parser (llhttp) and lists where they differ on purpose.
  *
  * @module
  */
