@@ -26,6 +26,9 @@ const CHUNK_LINE = new RegExp(
   `^([0-9a-fA-F]{1,16})(?:;${TOKEN}(?:=(?:${TOKEN}|"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"))?)*$`,
 );
 
+/** The fields that frame a body: never in trailers, and read as strictly as llhttp reads them. */
+const FRAMING_FIELD = /^(content-length|transfer-encoding)$/i;
+
 /** Bytes as a string of one character per byte (a header's value is a byte string; UTF-8 is not decoded). */
 function latin1(bytes: Uint8Array): string {
   let out = "";
@@ -171,9 +174,7 @@ async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
         const field = HEADER_LINE.exec(latin1(t));
         if (field === null) throw new ProtocolError("Malformed trailer line");
         // Framing fields cannot come after the body they frame (RFC 9110 §6.5.1).
-        if (/^(content-length|transfer-encoding)$/i.test(field[1])) {
-          throw new ProtocolError("Framing field in trailers");
-        }
+        if (FRAMING_FIELD.test(field[1])) throw new ProtocolError("Framing field in trailers");
       }
     }
     yield* fixedBody(reader, size);
@@ -195,7 +196,7 @@ function parseHeaders(lines: string[]): { headers: Headers; chunked: boolean; le
     if (field === null) return "Malformed header line";
     // A tab after a framing value is refused, as llhttp refuses it: a proxy that reads the value otherwise
     // would frame the body otherwise.
-    if (/\t[ \t]*$/.test(line) && /^(content-length|transfer-encoding)$/i.test(field[1])) {
+    if (/\t[ \t]*$/.test(line) && FRAMING_FIELD.test(field[1])) {
       return `Tab after the ${field[1]} value`;
     }
     headers.append(field[1], field[2]);
