@@ -1,7 +1,7 @@
 /**
  * The embedded ClearML-compatible API server: `startServer()` opens the SQLite store in the data folder,
- * bootstraps the admin credentials and the `default` queue on first start, serves the API with `Deno.serve`, runs
- * the watchdog on a timer, and shuts down gracefully (in-flight calls finish, long polls are released, the
+ * bootstraps the admin credentials and the `default` queue on first start, serves the API over its HTTP/1.1
+ * transport (`transport/http1.ts`), runs the watchdog on a timer, and shuts down gracefully (in-flight calls finish, long polls are released, the
  * database is checkpointed and closed).
  *
  * @module

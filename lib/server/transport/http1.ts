@@ -1,9 +1,11 @@
 /**
- * A small HTTP/1.1 server over `Deno.listen`. Neither `Deno.serve` (it drops request bodies on GET, and the
- * ClearML clients send their JSON bodies with GET) nor `node:http` (correct, but its compatibility layer costs
- * ~6 MB of idle RSS) fits, and the server only needs plain HTTP/1.1: keep-alive, `Content-Length` and chunked
- * request bodies, `Expect: 100-continue`, sequential pipelining, and a graceful close that lets in-flight calls
- * finish.
+ * A small HTTP/1.1 server over `Deno.listen`; requests are read by `http1_request.ts`. Re-checked on Deno 2.9.6
+ * (`tests/server/transport/get_body_transports_test.ts`): `Deno.serve` still hands a GET handler no body (the
+ * ClearML clients send their JSON bodies with GET); `node:http` reads them, but loading its compatibility layer
+ * costs ≈ 3–4 MB of idle RSS (`scripts/bench_transport.ts`). The server only needs plain HTTP/1.1: keep-alive,
+ * `Content-Length` and chunked request bodies, `Expect: 100-continue`, sequential pipelining, and a graceful close
+ * that lets in-flight calls finish. `tests/server/transport/http1_request_test.ts` reads the same byte streams with
+ * this reader and with `node:http`'s parser (llhttp) and lists where they differ on purpose.
  *
  * @module
  */
@@ -11,15 +13,10 @@
 import type { Logger } from "../../logger.ts";
 import type { IncomingCall } from "./dispatch.ts";
 import type { Reply } from "./envelope.ts";
-import { ServerError } from "../errors.ts";
+import { ProtocolError, Reader, readRequest } from "./http1_request.ts";
 
-const MAX_HEAD_BYTES = 64 * 1024;
-/** Largest chunk of a chunked body (bytes). */
-const MAX_CHUNK_BYTES = 16 * 1024 ** 3;
 const IDLE_TIMEOUT_MS = 120_000;
-const CRLF2 = new Uint8Array([13, 10, 13, 10]);
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 const REASONS: Record<number, string> = {
   100: "Continue",
@@ -35,98 +32,6 @@ const REASONS: Record<number, string> = {
   500: "Internal Server Error",
 };
 
-/** A request the connection could not parse: `400/0`, and the connection is closed. */
-export class ProtocolError extends ServerError {
-  override name = "ProtocolError";
-  constructor(message: string) {
-    super(400, 0, `Bad request (${message})`);
-  }
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
-  outer: for (let i = from; i <= hay.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** Buffered reads from one connection. */
-class Reader {
-  #conn: Deno.Conn;
-  #buf = new Uint8Array(0);
-  #pending: Promise<boolean> | null = null;
-  #eof = false;
-
-  constructor(conn: Deno.Conn) {
-    this.#conn = conn;
-  }
-
-  /** One read at a time: a read started by `watchEof` is shared with the next request's reads. */
-  #fill(): Promise<boolean> {
-    if (this.#eof) return Promise.resolve(false);
-    this.#pending ??= this.#read().finally(() => this.#pending = null);
-    return this.#pending;
-  }
-
-  async #read(): Promise<boolean> {
-    const chunk = new Uint8Array(64 * 1024);
-    let n: number | null;
-    try {
-      n = await this.#conn.read(chunk);
-    } catch {
-      n = null; // reset or closed by us
-    }
-    if (n === null) {
-      this.#eof = true;
-      return false;
-    }
-    const next = new Uint8Array(this.#buf.length + n);
-    next.set(this.#buf);
-    next.set(chunk.subarray(0, n), this.#buf.length);
-    this.#buf = next;
-    return true;
-  }
-
-  /**
-   * Resolve when the peer closes the connection while a call is being handled. Bytes that arrive meanwhile (a
-   * pipelined request) stay buffered for the next request; watching stops once `MAX_HEAD_BYTES` are buffered.
-   */
-  async watchEof(stop: AbortSignal): Promise<boolean> {
-    while (!stop.aborted && this.#buf.length <= MAX_HEAD_BYTES) {
-      if (!await this.#fill()) return !stop.aborted;
-    }
-    return false;
-  }
-
-  /** Bytes up to and excluding `delim` (consumed); `null` on a clean EOF before any byte. */
-  async until(delim: Uint8Array, max: number): Promise<Uint8Array | null> {
-    let scanned = 0;
-    while (true) {
-      const at = indexOf(this.#buf, delim, Math.max(0, scanned - delim.length));
-      if (at >= 0) {
-        const out = this.#buf.slice(0, at);
-        this.#buf = this.#buf.subarray(at + delim.length);
-        return out;
-      }
-      scanned = this.#buf.length;
-      if (this.#buf.length > max) throw new ProtocolError("Request head too large");
-      if (!await this.#fill()) {
-        if (this.#buf.length === 0) return null;
-        throw new ProtocolError("Connection closed inside a request");
-      }
-    }
-  }
-
-  /** Up to `max` bytes (at least one unless EOF). */
-  async some(max: number): Promise<Uint8Array | null> {
-    if (this.#buf.length === 0 && !await this.#fill()) return null;
-    const out = this.#buf.slice(0, max);
-    this.#buf = this.#buf.subarray(out.length);
-    return out;
-  }
-}
-
 /**
  * The request body; once it has been read to its end, watch the connection so that a client that goes away
  * while its call is still running (a long poll) aborts `disconnected`.
@@ -139,103 +44,6 @@ async function* watchAfterBody(
 ): AsyncGenerator<Uint8Array> {
   yield* body;
   reader.watchEof(handled).then((closed) => closed && disconnected.abort(), () => {});
-}
-
-async function* fixedBody(reader: Reader, length: number): AsyncGenerator<Uint8Array> {
-  let left = length;
-  while (left > 0) {
-    const chunk = await reader.some(left);
-    if (chunk === null) throw new ProtocolError("Connection closed inside a request body");
-    left -= chunk.length;
-    yield chunk;
-  }
-}
-
-async function* chunkedBody(reader: Reader): AsyncGenerator<Uint8Array> {
-  const crlf = new Uint8Array([13, 10]);
-  while (true) {
-    const line = await reader.until(crlf, 1024);
-    if (line === null) throw new ProtocolError("Connection closed inside a chunked body");
-    const sizeText = dec.decode(line).split(";")[0].trim();
-    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw new ProtocolError("Invalid chunk size");
-    const size = parseInt(sizeText, 16);
-    // Refused before reading any of it: no upload is this large in one chunk.
-    if (size > MAX_CHUNK_BYTES) throw new ProtocolError(`Chunk size over the limit of ${MAX_CHUNK_BYTES} bytes`);
-    if (size === 0) {
-      while (true) { // trailers, up to the empty line
-        const t = await reader.until(crlf, MAX_HEAD_BYTES);
-        if (t === null || t.length === 0) return;
-      }
-    }
-    yield* fixedBody(reader, size);
-    await reader.until(crlf, 2);
-  }
-}
-
-/**
- * The header block and the body's framing (RFC 9112 §6): a malformed line, `Content-Length` together with
- * `Transfer-Encoding` (a request smuggling vector), a coding other than `chunked` or a bad length is refused with
- * the reason, and the connection is closed.
- */
-function parseHeaders(lines: string[]): { headers: Headers; chunked: boolean; length: number } | string {
-  const headers = new Headers();
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    const name = colon > 0 ? line.slice(0, colon) : "";
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return "Malformed header line";
-    try {
-      headers.append(name, line.slice(colon + 1).trim());
-    } catch {
-      return "Malformed header line";
-    }
-  }
-  const coding = headers.get("transfer-encoding");
-  const declared = headers.get("content-length");
-  if (coding !== null && declared !== null) return "Both Content-Length and Transfer-Encoding";
-  if (coding !== null && coding.trim().toLowerCase() !== "chunked") return "Unsupported Transfer-Encoding";
-  const length = declared === null ? 0 : /^\d{1,15}$/.test(declared.trim()) ? Number(declared) : -1;
-  if (length < 0) return "Invalid Content-Length";
-  return { headers, chunked: coding !== null, length };
-}
-
-/** A body stream that remembers a broken read and can be drained if the handler did not read it all. */
-class Body implements AsyncIterable<Uint8Array> {
-  #it: AsyncGenerator<Uint8Array>;
-  /** True once a read failed: the connection can no longer be trusted. */
-  failed = false;
-  /** Why it failed, when the request itself was malformed. */
-  problem?: ProtocolError;
-
-  constructor(it: AsyncGenerator<Uint8Array>) {
-    this.#it = it;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: async () => {
-        try {
-          return await this.#it.next();
-        } catch (err) {
-          this.failed = true;
-          if (err instanceof ProtocolError) this.problem = err;
-          throw err;
-        }
-      },
-    };
-  }
-
-  /** Read and discard whatever is left; false when the body was broken. */
-  async drain(): Promise<boolean> {
-    if (this.failed) return false;
-    try {
-      while (!(await this.#it.next()).done) { /* discard */ }
-      return true;
-    } catch (err) {
-      this.failed = true;
-      if (err instanceof ProtocolError) this.problem = err;
-      return false;
-    }
-  }
 }
 
 /** Options for `Http1Server.listen`. */
@@ -337,9 +145,9 @@ export class Http1Server {
     const remote = (conn.remoteAddr as Deno.NetAddr).hostname ?? "";
     while (!this.#closing) {
       let idle: ReturnType<typeof setTimeout> | undefined = setTimeout(() => conn.close(), IDLE_TIMEOUT_MS);
-      let head: Uint8Array | null;
+      let request: Awaited<ReturnType<typeof readRequest>>;
       try {
-        head = await reader.until(CRLF2, MAX_HEAD_BYTES);
+        request = await readRequest(reader);
       } catch (err) {
         clearTimeout(idle);
         if (err instanceof ProtocolError) {
@@ -355,26 +163,16 @@ export class Http1Server {
         clearTimeout(idle);
         idle = undefined;
       }
-      if (head === null) return;
+      if (request === null) return;
       state.busy = true;
-      const lines = dec.decode(head).split("\r\n");
-      const [method, target, version] = lines[0].split(" ");
-      if (!method || !target || !/^HTTP\/1\.[01]$/.test(version ?? "")) {
-        await this.#respond(conn, { status: 400, headers: {}, body: "Malformed request line" }, false);
+      if (typeof request === "string") {
+        await this.#respond(conn, { status: 400, headers: { "content-type": "text/plain" }, body: request }, false);
         return;
       }
-      const framing = parseHeaders(lines.slice(1));
-      if (typeof framing === "string") {
-        await this.#respond(conn, { status: 400, headers: { "content-type": "text/plain" }, body: framing }, false);
-        return;
-      }
-      const { headers, chunked, length } = framing;
+      const { method, target, headers, body, wantsClose } = request;
       if ((headers.get("expect") ?? "").toLowerCase() === "100-continue") {
         await this.#write(conn, enc.encode("HTTP/1.1 100 Continue\r\n\r\n"));
       }
-      const body = new Body(chunked ? chunkedBody(reader) : fixedBody(reader, length));
-      const wantsClose = (headers.get("connection") ?? "").toLowerCase() === "close" ||
-        (version === "HTTP/1.0" && (headers.get("connection") ?? "").toLowerCase() !== "keep-alive");
       let reply: Reply;
       const disconnected = new AbortController();
       const handled = new AbortController();
