@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exposedGc, IDLE_GC_INTERVAL_MS, periodicGc } from "../../lib/process/idle_gc.ts";
+import { collectAfterTask, exposedGc, IDLE_GC_INTERVAL_MS, nativeTrim, periodicGc } from "../../lib/process/idle_gc.ts";
 import { V8_FLAGS } from "../../lib/process/self_command.ts";
 
 /** A sleep that returns at once, recording the waits; after `limit` waits it aborts `stop`. */
@@ -18,9 +18,17 @@ Deno.test("periodicGc() collects once per interval, after the first wait, until 
   const stop = new AbortController();
   const { waits, sleep } = fakeSleep(stop, 4);
   let collections = 0;
-  const runs = await periodicGc({ signal: stop.signal, intervalMs: 1234, gc: () => collections++, sleep });
+  let trims = 0;
+  const runs = await periodicGc({
+    signal: stop.signal,
+    intervalMs: 1234,
+    gc: () => collections++,
+    trim: () => (trims++, true),
+    sleep,
+  });
   assert.deepEqual(waits, [1234, 1234, 1234, 1234]);
   assert.equal(collections, 3);
+  assert.equal(trims, 3, "each collection gives native memory back");
   assert.equal(runs, 3);
 });
 
@@ -72,4 +80,28 @@ Deno.test("a process with the agent's V8 flags collects for real; one without th
     }`;
   assert.equal(await evalWith([`--v8-flags=${V8_FLAGS}`], code), "collections 2");
   assert.equal(await evalWith(["--v8-flags=--max-semi-space-size=1"], code), "no gc");
+});
+
+Deno.test("collectAfterTask() collects once after the last of several task ends", async () => {
+  let collections = 0;
+  collectAfterTask(30, () => collections++);
+  collectAfterTask(30, () => collections++);
+  await new Promise((r) => setTimeout(r, 10));
+  collectAfterTask(30, () => collections++);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(collections, 0, "not before the delay after the last end");
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(collections, 1);
+});
+
+Deno.test("nativeTrim() calls glibc's malloc_trim here; a process without the ffi permission skips it", async () => {
+  const trim = nativeTrim();
+  assert.notEqual(trim, null, "Linux with glibc");
+  assert.equal(typeof trim!(), "boolean");
+  const mod = new URL("../../lib/process/idle_gc.ts", import.meta.url).href;
+  const code = `
+    await Deno.permissions.revoke({ name: "ffi" });
+    const { nativeTrim } = await import(${JSON.stringify(mod)});
+    console.log(nativeTrim() === null ? "skipped" : "trims");`;
+  assert.equal(await evalWith([], code), "skipped");
 });
