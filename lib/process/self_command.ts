@@ -13,9 +13,10 @@ import { fileURLToPath } from "node:url";
 /**
  * V8 flags of every agent process. A 1 MiB young generation instead of V8's default 16 MiB: the agent's processes
  * are long-lived and mostly idle, and it keeps an idle daemon about 20 MB smaller without slowing the server
- * (`scripts/bench_server.ts` measured the same throughput).
+ * (`scripts/bench_server.ts` measured the same throughput). `--expose-gc`: the daemon's rare full GC while idle
+ * (`idle_gc.ts`), without which its memory creeps up.
  */
-export const V8_FLAGS = "--max-semi-space-size=1";
+export const V8_FLAGS = "--max-semi-space-size=1,--expose-gc";
 
 /** Flags of `deno run` from source: the permission set `agent` of deno.json, quiet, the V8 flags. */
 export const LAUNCHER_FLAGS: readonly string[] = ["-P=agent", "--quiet", `--v8-flags=${V8_FLAGS}`];

@@ -16,6 +16,7 @@ import { ApiError, isRetriable } from "../api/errors.ts";
 import { RETRY } from "../api/retry_policy.ts";
 import type { AgentConfig } from "../config/config_schema.ts";
 import { selfCommand } from "../process/self_command.ts";
+import { periodicGc } from "../process/idle_gc.ts";
 import { NvidiaSmiSampler } from "../stats/gpu_sampler.ts";
 import { defaultMachineProbe } from "../stats/machine_probe.ts";
 import { ResourceMonitor } from "../stats/resource_monitor.ts";
@@ -293,6 +294,9 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
     const draining = AbortSignal.any([o.signals.drain, schedule.drainSignal]);
     const onDrain = () => void reporter.setSystemTags(["draining"]);
     draining.addEventListener("abort", onDrain, { once: true });
+    // A full GC every few minutes: an idle daemon gets almost no major GCs of its own (idle_gc.ts).
+    const gcStop = new AbortController();
+    const gcLoop = periodicGc({ signal: gcStop.signal });
     try {
       await runWorker({
         client: o.client,
@@ -320,6 +324,8 @@ export async function runDaemon(o: RunDaemonOptions): Promise<number> {
       });
     } finally {
       draining.removeEventListener("abort", onDrain);
+      gcStop.abort();
+      await gcLoop;
       await pool?.releaseAll();
     }
     o.say(`Worker "${workerId}" stopped`);

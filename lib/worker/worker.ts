@@ -17,6 +17,7 @@
  * @module
  */
 
+import { collectAfterTask } from "../process/idle_gc.ts";
 import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { RETRY } from "../api/retry_policy.ts";
@@ -114,6 +115,8 @@ async function runOne(o: WorkerLoopOptions, pick: Pick): Promise<void> {
   } finally {
     await clearRunState(statePath);
     await o.reporter.setTask(null);
+    // The run's garbage (its output went through this process) is collected and given back once idle again.
+    collectAfterTask();
   }
 }
 

@@ -110,7 +110,10 @@ export class WorkerStatusReporter {
         if (log.enabled("debug")) {
           const m = Deno.memoryUsage();
           const mb = (n: number) => (n / 1048576).toFixed(1);
-          log.debug(`agent memory: rss ${mb(m.rss)} MiB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB`);
+          log.debug(
+            `agent memory: rss ${mb(m.rss)} MiB, heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB, ` +
+              `external ${mb(m.external)} MiB`,
+          );
         }
         if (await this.#send(stats, signal)) this.#o.monitor?.reset();
         wait = this.#o.intervalMs;

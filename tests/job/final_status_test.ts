@@ -59,7 +59,7 @@ Deno.test("selfCommand() is the binary itself when compiled, deno run with the l
     "run",
     "-P=agent",
     "--quiet",
-    "--v8-flags=--max-semi-space-size=1",
+    "--v8-flags=--max-semi-space-size=1,--expose-gc",
     "--config",
     "/repo/deno.json",
     "/repo/main.ts",

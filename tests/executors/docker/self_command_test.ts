@@ -21,7 +21,7 @@ Deno.test("containerSelf() mounts the compiled binary alone, or deno + sources +
     "run",
     "-P=agent",
     "--quiet",
-    "--v8-flags=--max-semi-space-size=1",
+    "--v8-flags=--max-semi-space-size=1,--expose-gc",
     "--config",
     "/opt/clearml/mnt/src/deno.json",
     "/opt/clearml/mnt/src/main.ts",
