@@ -80,46 +80,44 @@ function burst(path: string, kib: number, everyMs: number, forMs: number) {
   return state;
 }
 
-async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, first: number): Promise<number> {
-  let total = first;
-  for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
-  return total;
+/**
+ * Tail a file while `burst(kib, everyMs, forMs)` writes it: whether the writer was still writing when the first
+ * chunk arrived, and whether every byte arrived in the end.
+ */
+async function tailBurst(
+  options: { burstCheckMs: number; burstMaxMs: number },
+  kib: number,
+  everyMs: number,
+  forMs: number,
+): Promise<{ writingAtFirstChunk: boolean; read: number; written: number }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "out.log");
+    await createOutputFile(path);
+    let finish = () => {};
+    const done = new Promise<void>((r) => (finish = r));
+    const reader = tailFile(path, { done, ...options }).getReader();
+    const writer = burst(path, kib, everyMs, forMs);
+    const first = await reader.read();
+    const writingAtFirstChunk = writer.writing;
+    await writer.done;
+    finish();
+    let read = first.value!.length;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) read += r.value.length;
+    return { writingAtFirstChunk, read, written: writer.bytes };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 Deno.test("tailFile() leaves a burst of output alone while it grows, then reads all of it", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = join(dir, "out.log");
-    await createOutputFile(path);
-    let finish = () => {};
-    const done = new Promise<void>((r) => (finish = r));
-    const reader = tailFile(path, { done, burstCheckMs: 100, burstMaxMs: 60_000 }).getReader();
-    const writer = burst(path, 96, 5, 600);
-    const first = await reader.read();
-    assert.equal(writer.writing, false, "nothing was read while the burst grew");
-    await writer.done;
-    finish();
-    assert.equal(await readAll(reader, first.value!.length), writer.bytes, "every byte arrives");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const r = await tailBurst({ burstCheckMs: 100, burstMaxMs: 60_000 }, 96, 5, 600);
+  assert.equal(r.writingAtFirstChunk, false, "nothing was read while the burst grew");
+  assert.equal(r.read, r.written, "every byte arrives");
 });
 
 Deno.test("tailFile() reads a burst that goes on longer than burstMaxMs", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = join(dir, "out.log");
-    await createOutputFile(path);
-    let finish = () => {};
-    const done = new Promise<void>((r) => (finish = r));
-    const reader = tailFile(path, { done, burstCheckMs: 20, burstMaxMs: 200 }).getReader();
-    const writer = burst(path, 64, 5, 3_000);
-    const first = await reader.read();
-    assert.equal(writer.writing, true, "the first lines of a long burst arrive while it goes on");
-    await writer.done;
-    finish();
-    assert.equal(await readAll(reader, first.value!.length), writer.bytes, "every byte arrives");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const r = await tailBurst({ burstCheckMs: 20, burstMaxMs: 200 }, 64, 5, 3_000);
+  assert.equal(r.writingAtFirstChunk, true, "the first lines of a long burst arrive while it goes on");
+  assert.equal(r.read, r.written, "every byte arrives");
 });
