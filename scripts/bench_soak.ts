@@ -4,7 +4,8 @@
  * `--sample-s` seconds (default 30; every 10 tasks with `--tasks`) it reads the daemon's `/proc/<pid>/status` and
  * prints VmRSS, RssAnon (private) and RssFile (mapped executable pages); at the end it prints the first and last
  * sample and the least-squares slope of each (MiB/hour idle, MiB per 1 000 tasks with `--tasks`), fitted over the
- * whole run and over its second half (start-up warm-up excluded).
+ * whole run and over its second half (start-up warm-up excluded). With `--tasks`, it then waits until the daemon's
+ * collection after the last task has run (`AFTER_TASK_MS`, plus 10 s) and prints what memory stays.
  *
  * With `--heap`, the daemon runs with `--debug` and its own heap figures (`agent memory: rss …, heap used/total`,
  * printed at each status report) are fitted too: a growing heap is a JavaScript leak, a flat heap under a growing
@@ -19,6 +20,7 @@
 import { parseArgs } from "node:util";
 import { spawnDaemon, startDaemonEnv } from "../tests/helpers/daemon_env.ts";
 import { spawnServerProcess } from "../tests/helpers/server.ts";
+import { AFTER_TASK_MS } from "../lib/process/idle_gc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -105,6 +107,15 @@ try {
       if (i % 100 === 0) console.log(`${i} tasks, VmRSS ${f1(samples[samples.length - 1].vmRss)} MiB`);
     }
     report(`${taskCount} short tasks`, samples, "MiB/1000 tasks", 1000);
+    // What stays once the daemon is idle again: its collection after a task comes AFTER_TASK_MS after the last.
+    await new Promise((r) => setTimeout(r, AFTER_TASK_MS + 10_000));
+    const settled = readMem(d.pid, taskCount);
+    const first = samples[0];
+    console.log(
+      `  ${(AFTER_TASK_MS + 10_000) / 1000} s after the last task: VmRSS ${f1(settled.vmRss)} MiB, RssAnon ` +
+        `${f1(settled.rssAnon)} MiB, RssFile ${f1(settled.rssFile)} MiB (at the first task: ${f1(first.vmRss)}, ` +
+        `${f1(first.rssAnon)}, ${f1(first.rssFile)})`,
+    );
   } else {
     const end = t0 + minutes * 60_000;
     for (;;) {

@@ -24,7 +24,8 @@
  * memory held by the allocator, not live data. The trim takes well under a millisecond. It needs Linux with glibc
  * and the `ffi` permission (the daemon keeps it, `lib/cli/permissions.ts`); elsewhere it is skipped. A task's end
  * also schedules one collection `AFTER_TASK_MS` later (`collectAfterTask`), once V8's own memory reducer has
- * released the task's garbage, so a daemon is back to its idle size within a minute of a chatty task.
+ * released the task's garbage, so a daemon is back to its idle size within a minute of a chatty task; short tasks
+ * back to back collect every `TASKS_PER_COLLECTION`-th task instead.
  *
  * @module
  */
@@ -75,18 +76,31 @@ export function collectNow(gc: GcFunction | null = exposedGc(), trim: TrimFuncti
   }
 }
 
+/** Tasks in a row (each starting within `AFTER_TASK_MS` of the last's end) between collections. */
+export const TASKS_PER_COLLECTION = 25;
+
 let afterTaskTimer: ReturnType<typeof setTimeout> | undefined;
+let tasksSinceCollection = 0;
 
 /**
- * One `collect` `delayMs` after now, replacing one already scheduled (tasks in a row collect once, after the
- * last); the timer does not keep the process alive.
+ * One `collect` `delayMs` after now, replacing one already scheduled, so that tasks in a row collect once, after the
+ * last; but every `everyTasks`-th task end collects at once (a few milliseconds), so that a daemon running short
+ * tasks back to back does not pile up their garbage either. The timer does not keep the process alive.
  */
-export function collectAfterTask(delayMs = AFTER_TASK_MS, collect: () => void = () => collectNow()): void {
+export function collectAfterTask(
+  delayMs = AFTER_TASK_MS,
+  collect: () => void = () => collectNow(),
+  everyTasks = TASKS_PER_COLLECTION,
+): void {
   if (afterTaskTimer !== undefined) clearTimeout(afterTaskTimer);
-  const timer = setTimeout(() => {
+  afterTaskTimer = undefined;
+  const run = () => {
     afterTaskTimer = undefined;
+    tasksSinceCollection = 0;
     collect();
-  }, delayMs);
+  };
+  if (++tasksSinceCollection >= everyTasks) return run();
+  const timer = setTimeout(run, delayMs);
   Deno.unrefTimer(timer);
   afterTaskTimer = timer;
 }

@@ -105,3 +105,13 @@ Deno.test("nativeTrim() calls glibc's malloc_trim here; a process without the ff
     console.log(nativeTrim() === null ? "skipped" : "trims");`;
   assert.equal(await evalWith([], code), "skipped");
 });
+
+Deno.test("collectAfterTask() collects at once on every everyTasks-th task end in a row", async () => {
+  let collections = 0;
+  const collect = () => collections++;
+  for (let i = 0; i < 3; i++) collectAfterTask(60_000, collect, 3);
+  assert.equal(collections, 1, "the third task end collected at once");
+  collectAfterTask(20, collect, 3);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(collections, 2, "a later end waits its delay again");
+});
