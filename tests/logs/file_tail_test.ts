@@ -39,13 +39,24 @@ Deno.test("tailFile() delivers all output of a child writing to its file, up to 
   }
 });
 
-Deno.test("tailFile() waits for data while the writer is quiet, and cancelling stops it", async () => {
+/** Run `fn` with a fresh output file and a `done` it resolves with `finish`; the folder goes afterwards. */
+async function withOutputFile<T>(
+  fn: (path: string, done: Promise<void>, finish: () => void) => Promise<T>,
+): Promise<T> {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "out.log");
     await createOutputFile(path);
     let finish = () => {};
     const done = new Promise<void>((r) => (finish = r));
+    return await fn(path, done, finish);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("tailFile() waits for data while the writer is quiet, and cancelling stops it", async () => {
+  await withOutputFile(async (path, done, finish) => {
     const reader = tailFile(path, { done }).getReader();
     const first = reader.read();
     await new Promise((r) => setTimeout(r, 50));
@@ -59,9 +70,7 @@ Deno.test("tailFile() waits for data while the writer is quiet, and cancelling s
     const pending = cancelled.read();
     await cancelled.cancel();
     assert.equal((await pending).done, true);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 /** Append `kib` KiB to `path` every `everyMs` ms for `forMs` ms; `writing` is true until the last append. */
@@ -90,12 +99,7 @@ async function tailBurst(
   everyMs: number,
   forMs: number,
 ): Promise<{ writingAtFirstChunk: boolean; read: number; written: number }> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = join(dir, "out.log");
-    await createOutputFile(path);
-    let finish = () => {};
-    const done = new Promise<void>((r) => (finish = r));
+  return await withOutputFile(async (path, done, finish) => {
     const reader = tailFile(path, { done, ...options }).getReader();
     const writer = burst(path, kib, everyMs, forMs);
     const first = await reader.read();
@@ -105,9 +109,7 @@ async function tailBurst(
     let read = first.value!.length;
     for (let r = await reader.read(); !r.done; r = await reader.read()) read += r.value.length;
     return { writingAtFirstChunk, read, written: writer.bytes };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 Deno.test("tailFile() leaves a burst of output alone while it grows, then reads all of it", async () => {
