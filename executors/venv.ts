@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { spawnChild } from "../lib/process/child.ts";
 import { exitCodeOf } from "../lib/process/exit_status.ts";
 import { terminateGroup } from "../lib/process/group_kill.ts";
@@ -82,21 +83,11 @@ export class VenvExecutor implements Executor {
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
     const status = await this.run(command, (chunk, stream) => (stream === "stdout" ? out : err).push(chunk), signal);
-    const dec = (parts: Uint8Array[]) => new TextDecoder().decode(concat(parts));
+    const dec = (parts: Uint8Array[]) => new TextDecoder().decode(Buffer.concat(parts));
     return { ...status, stdout: dec(out), stderr: dec(err) };
   }
 
   cleanup(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

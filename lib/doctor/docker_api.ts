@@ -6,6 +6,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 /** The default engine address. */
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 
@@ -30,7 +32,7 @@ async function unixGet(socket: string, path: string, signal: AbortSignal): Promi
       chunks.push(buf.slice(0, n));
       total += n;
     }
-    const bytes = concat(chunks);
+    const bytes = Buffer.concat(chunks);
     const headEnd = findCrlfCrlf(bytes);
     const head = new TextDecoder().decode(bytes.subarray(0, headEnd < 0 ? bytes.length : headEnd));
     const m = head.match(/^HTTP\/1\.[01] (\d{3})/);
@@ -70,17 +72,7 @@ function unchunk(body: Uint8Array): Uint8Array {
     parts.push(body.subarray(eol + 2, eol + 2 + size));
     at = eol + 2 + size + 2;
   }
-  return concat(parts);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /** GET `path` from the engine at `host` (a `DOCKER_HOST` value) within `timeoutMs`. */

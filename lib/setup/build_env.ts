@@ -149,7 +149,8 @@ export async function buildTaskEnv(o: BuildEnvOptions): Promise<BuiltEnv> {
   // The venv cache is off on purpose here (the venv must live at the target): its "disabled" hint would mislead.
   const say = (line: string) => line.includes("virtual environment cache is DISABLED") ? undefined : o.say(line);
   try {
-    const code = await setupCode({
+    // What the code and the environment steps share.
+    const step = {
       info,
       config,
       executor: o.executor,
@@ -159,7 +160,8 @@ export async function buildTaskEnv(o: BuildEnvOptions): Promise<BuiltEnv> {
       say,
       signal: o.signal,
       cleanups,
-    });
+    };
+    const code = await setupCode(step);
     scriptDir(code.root, info.workingDir);
     let python: string;
     let frozen: string[];
@@ -168,21 +170,7 @@ export async function buildTaskEnv(o: BuildEnvOptions): Promise<BuiltEnv> {
       ({ python, frozen } = await installGlobally(o, info, code, staging));
       await Deno.mkdir(o.target, { recursive: true });
     } else {
-      const env = await setupPythonEnv({
-        info,
-        code,
-        config,
-        executor: o.executor,
-        runDir: staging,
-        expand: o.expand,
-        phases,
-        say,
-        output: o.output,
-        cuda: "0",
-        toolsDir: o.toolsDir,
-        cleanups,
-        signal: o.signal,
-      });
+      const env = await setupPythonEnv({ ...step, code, output: o.output, cuda: "0", toolsDir: o.toolsDir });
       frozen = env.frozen ?? [];
       await Deno.remove(o.target).catch(() => {});
       await Deno.rename(env.venvDir, o.target);

@@ -196,7 +196,8 @@ async function runPhases(
     ].join("\n"),
   );
   const output = (chunk: Uint8Array, stream: "stdout" | "stderr") => o.log.output(chunk, stream);
-  const code = await setupCode({
+  // What the code and the environment steps share.
+  const step = {
     info,
     config: o.config,
     executor: o.executor,
@@ -206,24 +207,16 @@ async function runPhases(
     say,
     signal: o.signal,
     cleanups,
-    forceCodeDir: o.forceCodeDir,
-  });
+  };
+  const code = await setupCode({ ...step, forceCodeDir: o.forceCodeDir });
   // Fail early (before building an environment) when the task cannot start from this checkout.
   scriptDir(code.root, info.workingDir);
   const env = await setupPythonEnv({
-    info,
+    ...step,
     code,
-    config: o.config,
-    executor: o.executor,
-    runDir,
-    expand: o.expand,
-    phases,
-    say,
     output,
     cuda: o.cuda,
     toolsDir: o.toolsDir,
-    cleanups,
-    signal: o.signal,
     imageMode: o.imageMode,
     containerImage: o.containerImage,
   });

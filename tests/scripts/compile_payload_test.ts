@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { ROOT } from "../helpers/cli.ts";
 import { literalDynamicImports, type Payload, payloadProblems, readPayload } from "../../scripts/compile_payload.ts";
 
@@ -16,13 +17,7 @@ function payloadBytes(metadata: unknown, vfs: unknown): Uint8Array {
     new Uint8Array(16),
     enc.encode("d3n0l4nd.shstrtab"),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 function allowed(kinds: string[]): Record<string, unknown> {

@@ -29,8 +29,8 @@ export interface CodeResult {
   gitEnv: Record<string, string>;
 }
 
-/** Options of `setupCode`. */
-export interface CodeSetupOptions {
+/** What the task's setup steps (code, then Python environment) share. */
+export interface SetupStep {
   info: ExecutionInfo;
   config: AgentConfig;
   executor: Executor;
@@ -41,8 +41,12 @@ export interface CodeSetupOptions {
   phases: PhaseTimer;
   say: (line: string) => void;
   signal?: AbortSignal;
-  /** Cleanups to run at the end (the askpass helper). */
+  /** Cleanups to run at the end (the askpass helper, the venv in-use marker). */
   cleanups: (() => Promise<void>)[];
+}
+
+/** Options of `setupCode`. */
+export interface CodeSetupOptions extends SetupStep {
   /** `CLEARML_AGENT_FORCE_CODE_DIR`: the code is already in this folder (no clone, no diff). */
   forceCodeDir?: string;
 }

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { type Executor, SetupError } from "../../../executors/executor.ts";
+import { SetupError } from "../../../executors/executor.ts";
 import type { AgentConfig } from "../../config/config_schema.ts";
 import { shlexSplit } from "../../config/shlex.ts";
 import { findPython, type PythonInfo } from "./python.ts";
@@ -23,10 +23,8 @@ import {
 import { resolveTorchIndex, TORCH_PACKAGES } from "./pytorch_index.ts";
 import { normalizedSet, parseRequirements, repoRequirementsFiles, type RequirementSet } from "./requirements.ts";
 import { pipRequirementsText, requestedPythonVersion } from "../task_info.ts";
-import type { ExecutionInfo } from "../task_info.ts";
 import { VenvCache, venvCacheKey } from "./venv_cache.ts";
-import type { PhaseTimer } from "../phases.ts";
-import type { CodeResult } from "../code/code_setup.ts";
+import type { CodeResult, SetupStep } from "../code/code_setup.ts";
 import type { OutputSink } from "../../../executors/executor.ts";
 
 /** The environment the task runs in. */
@@ -45,23 +43,13 @@ export interface PythonEnv {
 }
 
 /** Options of `setupPythonEnv`. */
-export interface PythonEnvOptions {
-  info: ExecutionInfo;
+export interface PythonEnvOptions extends SetupStep {
   code: CodeResult;
-  config: AgentConfig;
-  executor: Executor;
-  runDir: string;
-  expand: (path: string) => string;
-  phases: PhaseTimer;
-  say: (line: string) => void;
   output: OutputSink;
   /** CUDA version for the cache key (`0` on CPU). */
   cuda: string;
   /** Folder uv is installed into on demand. */
   toolsDir: string;
-  /** Release functions to run at the end (venv in-use marker). */
-  cleanups: (() => Promise<void>)[];
-  signal?: AbortSignal;
   /** Image mode (`imageModeOf`): no venv and no installs. */
   imageMode?: ImageMode;
   /** The image this runs in (docker mode): part of the venv cache key. */
